@@ -1,0 +1,85 @@
+"""The email activity: render an invoice email and hand it to SMTP, at most once per Message-ID."""
+
+from dataclasses import dataclass
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from payinvoice.contracts import EmailResult, SendEmailInput, from_document
+from payinvoice.db import models
+from payinvoice.db.session import dialect_insert
+from payinvoice.emails import Recipient, message_id, render_email
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp_host: str
+    smtp_port: int
+    mail_from: str
+    public_url: str
+
+    @property
+    def domain(self) -> str:
+        return self.mail_from.rpartition("@")[2] or "payinvoice.local"
+
+
+def permanent_rejection(error: Exception) -> str | None:
+    """The server's reason if it refused for good (5xx); None if trying again may succeed."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in error.recipients]
+        if codes and all(code >= 500 for code in codes):
+            return "; ".join(f"{r.code} {r.message}" for r in error.recipients)
+        return None
+    if isinstance(error, aiosmtplib.SMTPResponseException) and error.code >= 500:
+        return f"{error.code} {error.message}"
+    return None
+
+
+class EmailActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], mail: MailSettings) -> None:
+        self._sessions = sessions
+        self._mail = mail
+
+    @activity.defn
+    async def send_email(self, request: SendEmailInput) -> EmailResult:
+        """Send one invoice email. Transient SMTP failures raise (Temporal retries them);
+        a permanent rejection is returned, to be recorded on the invoice."""
+        msg_id = message_id(request.invoice_id, request.kind, request.stage, self._mail.domain)
+        async with self._sessions() as session:
+            if await session.get(models.SentEmail, msg_id) is not None:
+                return EmailResult(delivered=True, message_id=msg_id)
+            row = await session.get(models.Invoice, request.invoice_id)
+            buyer = await session.get(models.Buyer, row.buyer_id) if row else None
+            merchant = await session.get(models.Merchant, row.merchant_id) if row else None
+        if row is None or buyer is None or merchant is None:
+            raise LookupError(f"invoice {request.invoice_id} is not in the read model yet")
+        message = render_email(
+            kind=request.kind, stage=request.stage, invoice=from_document(row.document),
+            buyer=Recipient(buyer.name, buyer.email), merchant_name=merchant.name,
+            mail_from=self._mail.mail_from, public_url=self._mail.public_url,
+            message_id=msg_id, sent_at=models.utcnow(),
+        )
+        try:
+            await aiosmtplib.send(
+                message, hostname=self._mail.smtp_host, port=self._mail.smtp_port, timeout=30
+            )
+        except aiosmtplib.SMTPException as error:
+            reason = permanent_rejection(error)
+            if reason is None:
+                raise
+            activity.logger.warning("SMTP refused %s for good: %s", msg_id, reason)
+            return EmailResult(delivered=False, message_id=msg_id, error=reason)
+        await self._remember(msg_id, request)
+        return EmailResult(delivered=True, message_id=msg_id)
+
+    async def _remember(self, msg_id: str, request: SendEmailInput) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                dialect_insert(session, models.SentEmail)
+                .values(
+                    message_id=msg_id, invoice_id=request.invoice_id, kind=request.kind,
+                    stage=request.stage, sent_at=models.utcnow(),
+                )
+                .on_conflict_do_nothing()
+            )

@@ -1,0 +1,75 @@
+"""Issuing activities: gapless invoice numbers and the invoice read model."""
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from payinvoice.contracts import AssignNumberInput, InvoiceNumber, SaveInvoiceInput, to_document
+from payinvoice.db import models
+from payinvoice.db.session import dialect_insert
+from payinvoice.domain.reference import creditor_reference, invoice_number
+from payinvoice.domain.status import amount_due
+
+
+class IssuingActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @activity.defn
+    async def assign_invoice_number(self, request: AssignNumberInput) -> InvoiceNumber:
+        """The merchant's next number, taken in the same transaction that records it: no holes,
+        and a retry gets the number it already has."""
+        async with self._sessions.begin() as session:
+            sequence = await session.scalar(
+                select(models.InvoiceNumber.sequence).where(
+                    models.InvoiceNumber.invoice_id == request.invoice_id
+                )
+            )
+            if sequence is None:
+                sequence = await session.scalar(
+                    update(models.Merchant)
+                    .where(models.Merchant.id == request.merchant_id)
+                    .values(last_invoice_number=models.Merchant.last_invoice_number + 1)
+                    .returning(models.Merchant.last_invoice_number)
+                )
+                if sequence is None:
+                    raise ValueError(f"merchant {request.merchant_id} does not exist")
+                session.add(
+                    models.InvoiceNumber(
+                        invoice_id=request.invoice_id, merchant_id=request.merchant_id,
+                        sequence=sequence,
+                    )
+                )
+        number = invoice_number(sequence)
+        return InvoiceNumber(number=number, payment_reference=creditor_reference(number))
+
+    @activity.defn
+    async def save_invoice(self, request: SaveInvoiceInput) -> None:
+        """Upsert the invoice's snapshot; a snapshot older than the stored one is ignored."""
+        view = request.invoice
+        changing: dict[str, Any] = {
+            "status": view.status,
+            "number": view.number,
+            "total": view.total,
+            "amount_due": amount_due(view.total, view.amount_paid),
+            "due_at": view.due_at,
+            "final_notice_sent": view.final_notice_sent,
+            "document": to_document(view),
+            "version": view.version,
+            "updated_at": models.utcnow(),
+        }
+        async with self._sessions.begin() as session:
+            insert = dialect_insert(session, models.Invoice).values(
+                id=view.invoice_id, merchant_id=view.merchant_id, buyer_id=view.buyer_id,
+                order_id=view.order_id, currency=view.currency, created_at=view.created_at,
+                **changing,
+            )
+            await session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[models.Invoice.id],
+                    set_=changing,
+                    where=models.Invoice.version < insert.excluded.version,
+                )
+            )

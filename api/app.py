@@ -1,0 +1,47 @@
+"""The FastAPI application: `uvicorn api.app:app`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import buyers, invoices, merchants
+from payinvoice.db.session import create_engine, create_sessionmaker
+from payinvoice.settings import Settings, get_settings
+from payinvoice.temporal import connect
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One engine and one Temporal client for the whole process, made here and closed here.
+        engine = create_engine(settings.database_url)
+        app.state.sessions = create_sessionmaker(engine)
+        app.state.temporal = await connect(settings)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="payinvoice",
+        version="1.0.0",
+        summary="Pay by invoice: credit decision at checkout, one durable workflow per invoice.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (merchants, buyers, invoices):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,169 @@
+"""Invoices as the API sees them: checkout through the workflow, reads from the read model."""
+
+import asyncio
+import base64
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from api.errors import ApiError, not_found
+from api.schemas import InvoiceCreate, InvoiceOut
+from payinvoice.contracts import (
+    CheckoutRequest,
+    InvoiceInput,
+    InvoiceView,
+    from_document,
+    invoice_id_for,
+    invoice_workflow_id,
+    new_invoice_view,
+    to_document,
+)
+from payinvoice.db.models import Buyer, Invoice, Merchant
+from payinvoice.domain.lines import parse_line
+from payinvoice.domain.money import exponent, from_minor
+from payinvoice.domain.schedule import DEFAULT_LADDER
+from payinvoice.domain.status import FINAL, amount_due, overpaid_amount
+from payinvoice.settings import Settings
+from workflows.invoice import InvoiceWorkflow
+
+
+def invoice_out(view: InvoiceView) -> InvoiceOut:
+    money = lambda minor: from_minor(minor, view.currency)  # noqa: E731
+    document = to_document(view)
+    for line, priced in zip(document["lines"], view.lines, strict=True):
+        line.update(line.pop("line"), unit_price=money(priced.line.unit_price))
+        line.update(line_total=money(priced.line_total), tax_amount=money(priced.tax_amount))
+    for payment, paid in zip(document["payments"], view.payments, strict=True):
+        payment["amount"] = from_minor(paid.amount, paid.currency)
+    document.update(
+        id=view.invoice_id,
+        subtotal=money(view.subtotal), tax_total=money(view.tax_total), total=money(view.total),
+        amount_paid=money(view.amount_paid),
+        amount_due=money(amount_due(view.total, view.amount_paid)),
+        overpaid_amount=money(overpaid_amount(view.total, view.amount_paid)),
+        workflow_id=invoice_workflow_id(view.invoice_id),
+    )
+    return InvoiceOut.model_validate(document)
+
+
+def checkout_input(
+    body: InvoiceCreate, merchant: Merchant, buyer: Buyer, settings: Settings
+) -> InvoiceInput:
+    """Validate the checkout body into the workflow's input; bad input raises before anything runs."""
+    exponent(body.currency)
+    lines = [
+        parse_line(line.description, line.quantity, line.unit_price, line.tax_rate, body.currency, i)
+        for i, line in enumerate(body.lines)
+    ]
+    terms = body.payment_terms_days if body.payment_terms_days is not None else buyer.payment_terms_days
+    invoice = InvoiceInput(
+        invoice_id=invoice_id_for(merchant.id, body.order_id), merchant_id=merchant.id,
+        buyer_id=buyer.id, order_id=body.order_id, currency=body.currency, lines=lines,
+        payment_terms_days=terms, created_at=datetime.now(UTC), request_id=str(uuid.uuid4()),
+        purchase_order=body.purchase_order, ladder=list(DEFAULT_LADDER),
+        day_seconds=settings.day_seconds,
+    )
+    new_invoice_view(invoice)  # prices the lines: refuses totals out of range
+    return invoice
+
+
+async def checkout(
+    client: Client, session: AsyncSession, invoice: InvoiceInput, settings: Settings
+) -> tuple[int, InvoiceView]:
+    """Start the invoice's workflow (or join the one already running for this order) and wait
+    for its credit decision: 201 first time, 200 for a repeat, 202 if the decision is slow."""
+    start = WithStartWorkflowOperation(
+        InvoiceWorkflow.run,
+        invoice,
+        id=invoice_workflow_id(invoice.invoice_id),
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        # A finished invoice is never started again: its order is answered from the read model.
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+    try:
+        result = await asyncio.wait_for(
+            client.execute_update_with_start_workflow(
+                InvoiceWorkflow.checkout,
+                CheckoutRequest(request_id=invoice.request_id),
+                start_workflow_operation=start,
+            ),
+            timeout=settings.decision_timeout_seconds,
+        )
+    except TimeoutError:
+        return 202, new_invoice_view(invoice)
+    except WorkflowAlreadyStartedError:
+        row = await session.get(Invoice, invoice.invoice_id)
+        if row is None:
+            raise ApiError(409, "order_in_progress", "this order is being processed") from None
+        return 200, from_document(row.document)
+    return (201 if result.created else 200), result.invoice
+
+
+async def find_by_order(session: AsyncSession, merchant: Merchant, order_id: str) -> InvoiceView | None:
+    row = await session.scalar(
+        select(Invoice).where(Invoice.merchant_id == merchant.id, Invoice.order_id == order_id)
+    )
+    return from_document(row.document) if row else None
+
+
+async def stored_invoice(session: AsyncSession, merchant: Merchant, invoice_id: str) -> InvoiceView:
+    """The merchant's invoice from the read model; another merchant's is reported missing."""
+    row = await session.get(Invoice, invoice_id)
+    if row is None or row.merchant_id != merchant.id:
+        raise not_found("invoice")
+    return from_document(row.document)
+
+
+async def live_invoice(client: Client, view: InvoiceView) -> InvoiceView:
+    """The workflow's own view of an invoice still in its lifecycle; the stored one otherwise."""
+    if view.status in FINAL:
+        return view
+    try:
+        handle = client.get_workflow_handle(invoice_workflow_id(view.invoice_id))
+        return await handle.query(InvoiceWorkflow.get_invoice)
+    except RPCError:
+        return view  # no worker or server reachable: the read model is at most a step behind
+
+
+def encode_cursor(created_at: datetime, invoice_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{invoice_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, invoice_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(created), invoice_id
+    except ValueError:
+        raise ApiError(422, "invalid_cursor", "cursor is not one this API returned") from None
+
+
+async def list_invoices(
+    session: AsyncSession, merchant: Merchant, *, status: str | None, buyer_id: str | None,
+    limit: int, cursor: str | None,
+) -> tuple[list[InvoiceView], str | None]:
+    query = select(Invoice).where(Invoice.merchant_id == merchant.id)
+    if status:
+        query = query.where(Invoice.status == status)
+    if buyer_id:
+        query = query.where(Invoice.buyer_id == buyer_id)
+    if cursor:
+        created, last_id = decode_cursor(cursor)
+        query = query.where(
+            or_(Invoice.created_at < created, and_(Invoice.created_at == created, Invoice.id < last_id))
+        )
+    rows = list(
+        await session.scalars(
+            query.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+    return [from_document(row.document) for row in rows], next_cursor

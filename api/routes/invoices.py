@@ -1,0 +1,129 @@
+"""Invoices: the checkout call, reads, and the messages that change an open invoice."""
+
+from datetime import UTC
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import CurrentMerchant, SessionDep, SettingsDep, TemporalDep
+from api.errors import ApiError
+from api.invoicing import (
+    checkout,
+    checkout_input,
+    find_by_order,
+    invoice_out,
+    list_invoices,
+    live_invoice,
+    stored_invoice,
+)
+from api.routes.buyers import get_own_buyer
+from api.schemas import InvoiceCreate, InvoiceList, InvoiceOut, PaymentIn, VoidIn
+from payinvoice.contracts import ErrorType, InvoiceView, RecordPaymentInput, VoidInput, invoice_workflow_id
+from payinvoice.domain.money import MoneyError, exponent, to_minor
+from payinvoice.domain.status import FINAL, InvoiceStatus
+from workflows.invoice import InvoiceWorkflow
+
+router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvoiceOut,
+    responses={200: {"model": InvoiceOut}, 202: {"model": InvoiceOut}},
+)
+async def create_invoice(
+    body: InvoiceCreate, response: Response, session: SessionDep, merchant: CurrentMerchant,
+    client: TemporalDep, settings: SettingsDep,
+) -> InvoiceOut:
+    """The checkout: answers with the credit decision and, if approved, the issued invoice."""
+    existing = await find_by_order(session, merchant, body.order_id)
+    if existing is not None:
+        response.status_code = status.HTTP_200_OK
+        return invoice_out(existing)
+    buyer = await get_own_buyer(session, merchant, body.buyer_id)
+    invoice = checkout_input(body, merchant, buyer, settings)
+    await session.close()  # hold no connection while the decision is made
+    response.status_code, view = await checkout(client, session, invoice, settings)
+    return invoice_out(view)
+
+
+@router.get("", response_model=InvoiceList)
+async def get_invoices(
+    session: SessionDep,
+    merchant: CurrentMerchant,
+    status: Annotated[InvoiceStatus | None, Query()] = None,
+    buyer_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> InvoiceList:
+    views, next_cursor = await list_invoices(
+        session, merchant, status=status, buyer_id=buyer_id, limit=limit, cursor=cursor
+    )
+    return InvoiceList(data=[invoice_out(v) for v in views], next_cursor=next_cursor)
+
+
+@router.get("/{invoice_id}", response_model=InvoiceOut)
+async def get_invoice(
+    invoice_id: str, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep
+) -> InvoiceOut:
+    stored = await stored_invoice(session, merchant, invoice_id)
+    return invoice_out(await live_invoice(client, stored))
+
+
+@router.post("/{invoice_id}/payments", response_model=InvoiceOut)
+async def record_payment(
+    invoice_id: str, body: PaymentIn, session: SessionDep, merchant: CurrentMerchant,
+    client: TemporalDep,
+) -> InvoiceOut:
+    """A settlement reported by a payment processor; the same payment_id twice counts once."""
+    view = await stored_invoice(session, merchant, invoice_id)
+    exponent(body.currency)
+    if body.currency != view.currency:
+        raise ApiError(
+            422, ErrorType.CURRENCY_MISMATCH, f"payment in {body.currency}, invoice in {view.currency}"
+        )
+    amount = to_minor(body.amount, body.currency, "amount")
+    if amount <= 0:
+        raise MoneyError(ErrorType.INVALID_AMOUNT, "amount must be greater than 0")
+    if body.paid_at is not None and body.paid_at.tzinfo is None:
+        raise ApiError(422, "invalid_request", "paid_at must carry a timezone")
+    payment = RecordPaymentInput(
+        payment_id=body.payment_id, amount=amount, currency=body.currency,
+        paid_at=body.paid_at.astimezone(UTC) if body.paid_at else None, method=body.method,
+    )
+    if view.status not in FINAL:
+        try:
+            handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
+            return invoice_out(await handle.execute_update(InvoiceWorkflow.record_payment, payment))
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            view = await stored_invoice(session, merchant, invoice_id)  # it just finished
+    if any(p.payment_id == payment.payment_id for p in view.payments):
+        return invoice_out(view)
+    raise ApiError(409, ErrorType.INVOICE_NOT_PAYABLE, f"invoice is {view.status}: payments are not accepted")
+
+
+@router.post("/{invoice_id}/void", response_model=InvoiceOut)
+async def void_invoice(
+    invoice_id: str, body: VoidIn, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep
+) -> InvoiceOut:
+    """Cancel an invoice nothing was paid on; its credit is released."""
+    view = await stored_invoice(session, merchant, invoice_id)
+    if view.status not in FINAL:
+        try:
+            handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
+            return invoice_out(await handle.execute_update(InvoiceWorkflow.void, VoidInput(body.reason)))
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            view = await stored_invoice(session, merchant, invoice_id)
+    raise _not_voidable(view)
+
+
+def _not_voidable(view: InvoiceView) -> ApiError:
+    if view.amount_paid > 0:
+        return ApiError(409, ErrorType.INVOICE_HAS_PAYMENTS, "invoice has payments and cannot be voided")
+    return ApiError(409, ErrorType.INVOICE_NOT_VOIDABLE, f"invoice is {view.status} and cannot be voided")

@@ -1,0 +1,1 @@
+"""payinvoice core: settings, contracts shared by API, workflows and activities, pure domain."""

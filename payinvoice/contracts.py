@@ -1,0 +1,243 @@
+"""Contracts shared by the API, the workflow and the activities.
+
+Workflow and activity payloads are dataclasses so that fields can be added (with defaults)
+without breaking running invoices. Money travels as integer minor units plus the currency;
+instants as timezone-aware datetimes; calendar dates as ISO strings (the converter has no `date`).
+"""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from temporalio.converter import AdvancedJSONEncoder, value_to_type
+
+from payinvoice.domain.lines import Line, PricedLine, price_lines
+from payinvoice.domain.schedule import ReminderStage
+from payinvoice.domain.status import InvoiceStatus
+
+INVOICE_WORKFLOW = "InvoiceWorkflow"
+_INVOICE_NAMESPACE = uuid.UUID("5d1c4a6e-2f0b-4d53-9a51-6f1f3c0de7a1")
+
+
+def invoice_id_for(merchant_id: str, order_id: str) -> str:
+    """One invoice per (merchant, order): the id is derived, so retries find the same invoice."""
+    return str(uuid.uuid5(_INVOICE_NAMESPACE, f"{merchant_id}\n{order_id}"))
+
+
+def invoice_workflow_id(invoice_id: str) -> str:
+    # Ids only: no customer data in workflow ids (they are not encrypted).
+    return f"invoice-{invoice_id}"
+
+
+class EmailKind(StrEnum):
+    INVOICE = "invoice"
+    REMINDER = "reminder"
+    RECEIPT = "receipt"
+    VOID = "void"
+
+
+class ErrorType(StrEnum):
+    """`ApplicationError.type` values the workflow rejects messages with; the API maps them."""
+
+    INVALID_AMOUNT = "invalid_amount"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    INVOICE_NOT_PAYABLE = "invoice_not_payable"
+    INVOICE_HAS_PAYMENTS = "invoice_has_payments"
+    INVOICE_NOT_VOIDABLE = "invoice_not_voidable"
+
+
+@dataclass
+class InvoiceInput:
+    """Everything the checkout fixes; terms, ladder and day length are frozen here."""
+
+    invoice_id: str
+    merchant_id: str
+    buyer_id: str
+    order_id: str
+    currency: str
+    lines: list[Line]
+    payment_terms_days: int
+    created_at: datetime
+    request_id: str
+    purchase_order: str | None = None
+    ladder: list[ReminderStage] = field(default_factory=list)
+    day_seconds: float = 86400.0
+
+
+@dataclass
+class Payment:
+    payment_id: str
+    amount: int
+    currency: str
+    paid_at: datetime
+    method: str
+
+
+@dataclass
+class ReminderSent:
+    stage: str
+    sent_at: datetime
+
+
+@dataclass
+class NextReminder:
+    stage: str
+    at: datetime
+
+
+@dataclass
+class EmailFailure:
+    kind: str
+    stage: str | None
+    error: str
+    at: datetime
+
+
+@dataclass
+class InvoiceView:
+    """The invoice as the workflow knows it: answer of queries and updates, and the read-model row.
+
+    `version` grows with every change, so the read model applies each snapshot at most once
+    and never goes backwards.
+    """
+
+    invoice_id: str
+    merchant_id: str
+    buyer_id: str
+    order_id: str
+    currency: str
+    lines: list[PricedLine]
+    subtotal: int
+    tax_total: int
+    total: int
+    payment_terms_days: int
+    created_at: datetime
+    purchase_order: str | None = None
+    status: InvoiceStatus = InvoiceStatus.PENDING
+    decline_reason: str | None = None
+    number: str | None = None
+    payment_reference: str | None = None
+    issued_at: datetime | None = None
+    issue_date: str | None = None
+    due_at: datetime | None = None
+    due_date: str | None = None
+    amount_paid: int = 0
+    payments: list[Payment] = field(default_factory=list)
+    reminders: list[ReminderSent] = field(default_factory=list)
+    next_reminder: NextReminder | None = None
+    email_failures: list[EmailFailure] = field(default_factory=list)
+    final_notice_sent: bool = False
+    void_reason: str | None = None
+    version: int = 0
+
+
+@dataclass
+class CheckoutRequest:
+    request_id: str
+
+
+@dataclass
+class CheckoutResult:
+    invoice: InvoiceView
+    created: bool
+
+
+@dataclass
+class RecordPaymentInput:
+    payment_id: str
+    amount: int
+    currency: str
+    paid_at: datetime | None = None
+    method: str = "unknown"
+
+
+@dataclass
+class VoidInput:
+    reason: str
+
+
+# Activity payloads
+
+
+@dataclass
+class ReserveCreditInput:
+    invoice_id: str
+    buyer_id: str
+    currency: str
+    amount: int
+
+
+@dataclass
+class CreditDecision:
+    approved: bool
+    decline_reason: str | None = None
+
+
+@dataclass
+class AdjustCreditInput:
+    """Set the credit an invoice holds to `amount` (0 releases it); `version` orders the calls."""
+
+    invoice_id: str
+    amount: int
+    version: int
+
+
+@dataclass
+class BuyerCreditInput:
+    buyer_id: str
+    invoice_id: str
+
+
+@dataclass
+class AssignNumberInput:
+    invoice_id: str
+    merchant_id: str
+
+
+@dataclass
+class InvoiceNumber:
+    number: str
+    payment_reference: str
+
+
+@dataclass
+class SaveInvoiceInput:
+    invoice: InvoiceView
+
+
+@dataclass
+class SendEmailInput:
+    invoice_id: str
+    kind: EmailKind
+    stage: str | None = None
+
+
+@dataclass
+class EmailResult:
+    delivered: bool
+    message_id: str
+    error: str | None = None
+
+
+def new_invoice_view(invoice: InvoiceInput) -> InvoiceView:
+    """The invoice before its credit decision: priced, pending."""
+    totals = price_lines(invoice.lines, invoice.currency)
+    return InvoiceView(
+        invoice_id=invoice.invoice_id, merchant_id=invoice.merchant_id, buyer_id=invoice.buyer_id,
+        order_id=invoice.order_id, currency=invoice.currency, lines=list(totals.lines),
+        subtotal=totals.subtotal, tax_total=totals.tax_total, total=totals.total,
+        payment_terms_days=invoice.payment_terms_days, created_at=invoice.created_at,
+        purchase_order=invoice.purchase_order,
+    )
+
+
+def to_document(view: InvoiceView) -> dict[str, Any]:
+    """The JSON document of an invoice view, as stored in the read model."""
+    return json.loads(json.dumps(view, cls=AdvancedJSONEncoder))
+
+
+def from_document(document: dict[str, Any]) -> InvoiceView:
+    return value_to_type(InvoiceView, document)

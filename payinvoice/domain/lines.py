@@ -1,0 +1,80 @@
+"""Invoice lines and totals: each line rounded half-up once, totals are exact sums."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from payinvoice.domain.money import MAX_MINOR, MoneyError, parse_decimal, to_minor
+
+MAX_QUANTITY_DECIMALS = 4
+
+
+@dataclass(frozen=True)
+class Line:
+    """One validated line; money in minor units, quantity and tax rate as decimal strings."""
+
+    description: str
+    quantity: str
+    unit_price: int
+    tax_rate: str
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    line: Line
+    line_total: int
+    tax_amount: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    lines: tuple[PricedLine, ...]
+    subtotal: int
+    tax_total: int
+    total: int
+
+
+def parse_line(
+    description: str, quantity: str, unit_price: str, tax_rate: str, currency: str, index: int
+) -> Line:
+    where = f"lines[{index}]"
+    if not description.strip():
+        raise MoneyError("invalid_line", f"{where}.description must not be empty")
+    qty = parse_decimal(quantity, f"{where}.quantity")
+    if qty <= 0:
+        raise MoneyError("invalid_line", f"{where}.quantity must be greater than 0")
+    if -qty.as_tuple().exponent > MAX_QUANTITY_DECIMALS:  # type: ignore[operator]
+        raise MoneyError("invalid_line", f"{where}.quantity has more than 4 decimals")
+    if qty > 10**9:
+        raise MoneyError("invalid_line", f"{where}.quantity is too large")
+    price = to_minor(unit_price, currency, f"{where}.unit_price")
+    if price < 0:
+        raise MoneyError("invalid_line", f"{where}.unit_price must not be negative")
+    rate = parse_decimal(tax_rate, f"{where}.tax_rate")
+    if not Decimal(0) <= rate <= Decimal(100):
+        raise MoneyError("invalid_line", f"{where}.tax_rate must be between 0 and 100")
+    return Line(description.strip(), _plain(qty), price, _plain(rate))
+
+
+def half_up(value: Decimal) -> int:
+    """Round a Decimal amount of minor units half-up to a whole minor unit."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def price_lines(lines: tuple[Line, ...] | list[Line], currency: str) -> Totals:
+    """Line total = quantity x unit price, tax = line total x rate; each rounded half-up once."""
+    priced = []
+    for line in lines:
+        line_total = half_up(Decimal(line.quantity) * line.unit_price)
+        tax_amount = half_up(line_total * Decimal(line.tax_rate) / 100)
+        priced.append(PricedLine(line, line_total, tax_amount))
+    subtotal = sum(p.line_total for p in priced)
+    tax_total = sum(p.tax_amount for p in priced)
+    total = subtotal + tax_total
+    if total > MAX_MINOR:
+        raise MoneyError("invalid_amount", f"invoice total is too large for {currency}")
+    return Totals(tuple(priced), subtotal, tax_total, total)
+
+
+def _plain(value: Decimal) -> str:
+    """Canonical text of a decimal without exponent notation ("100", "7.5")."""
+    return format(value.normalize(), "f")

@@ -1,0 +1,66 @@
+"""Money as integer minor units of an ISO 4217 currency; Decimal only at the edges."""
+
+from decimal import Decimal, InvalidOperation
+
+# ISO 4217 minor-unit exponents of the currencies we accept.
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "AUD": 2, "BGN": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0, "CNY": 2,
+    "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2,
+    "INR": 2, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "MXN": 2, "NOK": 2,
+    "NZD": 2, "OMR": 3, "PLN": 2, "RON": 2, "SEK": 2, "SGD": 2, "TND": 3, "TRY": 2,
+    "USD": 2, "VND": 0, "ZAR": 2,
+}  # fmt: skip
+
+# Largest amount we accept anywhere (10^15 minor units): keeps sums far from any integer limit.
+MAX_MINOR = 10**15
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be accepted; `code` is machine-readable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def exponent(currency: str) -> int:
+    try:
+        return CURRENCY_EXPONENTS[currency]
+    except KeyError:
+        raise MoneyError("unsupported_currency", f"currency {currency!r} is not supported") from None
+
+
+def parse_decimal(text: str, what: str = "value") -> Decimal:
+    """Parse a decimal string strictly: no floats, NaN, infinities or exponents."""
+    if not isinstance(text, str):
+        raise MoneyError("invalid_amount", f"{what} must be a decimal string")
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise MoneyError("invalid_amount", f"{what} {text!r} is not a decimal number") from None
+    if not value.is_finite() or "e" in text.lower():
+        raise MoneyError("invalid_amount", f"{what} {text!r} is not a plain decimal number")
+    return value
+
+
+def to_minor(text: str, currency: str, what: str = "amount") -> int:
+    """Parse "1234.50" into minor units, refusing more decimals than the currency has."""
+    value = parse_decimal(text, what)
+    places = exponent(currency)
+    scaled = value.scaleb(places)
+    if scaled != scaled.to_integral_value():
+        raise MoneyError(
+            "invalid_amount", f"{what} {text!r} has more than {places} decimals for {currency}"
+        )
+    minor = int(scaled)
+    if abs(minor) > MAX_MINOR:
+        raise MoneyError("invalid_amount", f"{what} {text!r} is too large")
+    return minor
+
+
+def from_minor(minor: int, currency: str) -> str:
+    """Format minor units as a decimal string with exactly the currency's exponent."""
+    places = exponent(currency)
+    return str(Decimal(minor).scaleb(-places).quantize(Decimal(1).scaleb(-places)))
+

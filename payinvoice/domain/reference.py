@@ -1,0 +1,25 @@
+"""ISO 11649 structured creditor references ("RF" + two check digits + up to 21 characters)."""
+
+
+def _digits(text: str) -> int:
+    return int("".join(str(int(ch, 36)) for ch in text))
+
+
+def creditor_reference(body: str) -> str:
+    """Build the RF reference for an alphanumeric body, e.g. an invoice number."""
+    cleaned = "".join(ch for ch in body.upper() if ch.isalnum())
+    if not cleaned or len(cleaned) > 21:
+        raise ValueError("reference body must have 1 to 21 alphanumeric characters")
+    check = 98 - _digits(cleaned + "RF00") % 97
+    return f"RF{check:02d}{cleaned}"
+
+
+def is_valid_creditor_reference(reference: str) -> bool:
+    ref = reference.replace(" ", "").upper()
+    if len(ref) < 5 or not ref.startswith("RF") or not ref.isalnum():
+        return False
+    return _digits(ref[4:] + ref[:4]) % 97 == 1
+
+
+def invoice_number(sequence: int) -> str:
+    return f"INV-{sequence:06d}"

@@ -1,0 +1,73 @@
+"""Payment terms and reminder ladders, turned into one invoice's timeline.
+
+A "day" is a length given by the caller (86400 s in production, a fraction of a second
+in tests and demos), counted from the instant of issue.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+# The invoice turns overdue once its due date itself has passed.
+OVERDUE_AFTER_DAYS = 1
+OVERDUE_STEP = "overdue"
+
+
+@dataclass(frozen=True)
+class ReminderStage:
+    """One rung of a reminder ladder, `offset_days` relative to the due date."""
+
+    name: str
+    offset_days: int
+    suspends_credit: bool = False
+    marks_uncollectible: bool = False
+
+    @property
+    def sends_email(self) -> bool:
+        return not self.marks_uncollectible
+
+
+DEFAULT_LADDER: tuple[ReminderStage, ...] = (
+    ReminderStage("upcoming", -3),
+    ReminderStage("due", 0),
+    ReminderStage("overdue_1", 7),
+    ReminderStage("overdue_2", 14),
+    ReminderStage("final_notice", 30, suspends_credit=True),
+    ReminderStage("uncollectible", 45, marks_uncollectible=True),
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A moment on an invoice's timeline: a ladder stage, or the overdue transition (stage None)."""
+
+    key: str
+    at: datetime
+    stage: ReminderStage | None
+
+
+def day_length(day_seconds: float) -> timedelta:
+    return timedelta(seconds=day_seconds)
+
+
+def due_date(issue_date: date, terms_days: int) -> date:
+    """The contractual due date printed on the invoice."""
+    return issue_date + timedelta(days=terms_days)
+
+
+def due_at(issued_at: datetime, terms_days: int, day_seconds: float) -> datetime:
+    """The instant the terms run out, in the invoice's own day length."""
+    return issued_at + terms_days * day_length(day_seconds)
+
+
+def timeline(
+    issued_at: datetime, terms_days: int, ladder: list[ReminderStage] | tuple[ReminderStage, ...],
+    day_seconds: float,
+) -> list[Step]:
+    """Every step still ahead at issue, in order; stages already past at issue are skipped."""
+    anchor = due_at(issued_at, terms_days, day_seconds)
+    day = day_length(day_seconds)
+    steps = [Step(OVERDUE_STEP, anchor + OVERDUE_AFTER_DAYS * day, None)]
+    steps += [Step(s.name, anchor + s.offset_days * day, s) for s in ladder]
+    # At equal instants the status changes before the reminder that mentions it goes out.
+    ordered = sorted(steps, key=lambda step: (step.at, step.stage is not None))
+    return [step for step in ordered if step.at >= issued_at]

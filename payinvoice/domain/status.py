@@ -1,0 +1,42 @@
+"""Invoice statuses, decline reasons and which moves each status allows."""
+
+from enum import StrEnum
+
+
+class InvoiceStatus(StrEnum):
+    PENDING = "pending"
+    DECLINED = "declined"
+    OPEN = "open"
+    OVERDUE = "overdue"
+    UNCOLLECTIBLE = "uncollectible"
+    PAID = "paid"
+    VOID = "void"
+
+
+class DeclineReason(StrEnum):
+    CREDIT_LIMIT_EXCEEDED = "credit_limit_exceeded"
+    BUYER_SUSPENDED = "buyer_suspended"
+    CURRENCY_MISMATCH = "currency_mismatch"
+
+
+class BuyerStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+# Statuses in which a payment can still be applied.
+PAYABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.OVERDUE, InvoiceStatus.UNCOLLECTIBLE})
+# Statuses from which an invoice may be voided (and only while nothing is paid).
+VOIDABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.OVERDUE})
+# Statuses whose amount due counts against the buyer's credit line.
+EXPOSED = frozenset({InvoiceStatus.PENDING, InvoiceStatus.OPEN, InvoiceStatus.OVERDUE})
+# Statuses after which the workflow has nothing left to do.
+FINAL = frozenset({InvoiceStatus.DECLINED, InvoiceStatus.PAID, InvoiceStatus.VOID})
+
+
+def amount_due(total: int, amount_paid: int) -> int:
+    return max(total - amount_paid, 0)
+
+
+def overpaid_amount(total: int, amount_paid: int) -> int:
+    return max(amount_paid - total, 0)

@@ -1,0 +1,49 @@
+"""The one settings object. Entrypoints build it and pass it down; workflow code never reads it."""
+
+from functools import lru_cache
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAYINVOICE_", env_ignore_empty=True, extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./payinvoice.db"
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "payinvoice"
+    smtp_host: str = "localhost"
+    smtp_port: int = 1025
+    mail_from: str = "billing@payinvoice.local"
+    # Admin endpoints answer 401 until a key is configured: there is deliberately no default.
+    admin_key: SecretStr | None = None
+    # Length of one "day" of payment terms and reminder ladders, frozen into each invoice.
+    day_seconds: float = 86400.0
+    decision_timeout_seconds: float = 5.0
+    public_url: str = "http://localhost:8000"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept the usual sync schemes and switch them to the async drivers we ship."""
+        for sync, async_ in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(sync):
+                return async_ + url[len(sync) :]
+        return url
+
+    @field_validator("day_seconds", "decision_timeout_seconds")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

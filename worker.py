@@ -1,0 +1,61 @@
+"""The Temporal worker: wires the invoice workflow to its activities and runs them."""
+
+import asyncio
+import logging
+import os
+import signal
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.credit import CreditActivities
+from activities.email import EmailActivities, MailSettings
+from activities.issuing import IssuingActivities
+from payinvoice.db.session import create_engine, create_sessionmaker
+from payinvoice.settings import Settings, get_settings
+from payinvoice.temporal import connect
+from workflows.invoice import InvoiceWorkflow
+
+
+def build_worker(
+    client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> Worker:
+    credit = CreditActivities(sessions)
+    issuing = IssuingActivities(sessions)
+    email = EmailActivities(
+        sessions,
+        MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url),
+    )
+    return Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=[InvoiceWorkflow],
+        activities=[
+            credit.reserve_credit, credit.adjust_credit, credit.suspend_buyer,
+            credit.reinstate_buyer, issuing.assign_invoice_number, issuing.save_invoice,
+            email.send_email,
+        ],
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    settings = get_settings()
+    engine = create_engine(settings.database_url)
+    client = await connect(settings)
+    worker = build_worker(client, settings, create_sessionmaker(engine))
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    async with worker:
+        logging.info("worker polling task queue %r", settings.temporal_task_queue)
+        await stop.wait()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+    # The SDK can abort in interpreter teardown after all work is done (sdk-python#300):
+    # leave with the real status once everything is closed.
+    os._exit(0)

@@ -1,0 +1,301 @@
+"""InvoiceWorkflow: one durable workflow per invoice, from credit decision to settlement.
+
+The lifecycle: reserve credit, issue, wait for the due dates and remind, settle. Payments and
+voids arrive as Updates at any time and interrupt the wait at once.
+
+Patches: none yet. When this code changes shape, branch on `workflow.patched(<ID>)`, record the
+id and its removal condition here, and add a history to tests/replay/histories/.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.credit import CreditActivities
+    from activities.email import EmailActivities
+    from activities.issuing import IssuingActivities
+    from payinvoice.contracts import (
+        INVOICE_WORKFLOW,
+        AdjustCreditInput,
+        AssignNumberInput,
+        BuyerCreditInput,
+        CheckoutRequest,
+        CheckoutResult,
+        EmailFailure,
+        EmailKind,
+        ErrorType,
+        InvoiceInput,
+        InvoiceView,
+        NextReminder,
+        Payment,
+        RecordPaymentInput,
+        ReminderSent,
+        ReserveCreditInput,
+        SaveInvoiceInput,
+        SendEmailInput,
+        VoidInput,
+        new_invoice_view,
+    )
+    from payinvoice.domain.schedule import Step, due_at, due_date, timeline
+    from payinvoice.domain.status import EXPOSED, PAYABLE, VOIDABLE, InvoiceStatus, amount_due
+
+# The decision path runs as local activities: no server round trip while the checkout waits.
+DECISION = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=2)),
+}
+# Emails and ledger writes retry until they succeed: an outage delays them, never drops them.
+SIDE_EFFECT = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
+}
+
+
+@workflow.defn(name=INVOICE_WORKFLOW)
+class InvoiceWorkflow:
+    @workflow.init
+    def __init__(self, invoice: InvoiceInput) -> None:
+        self._input = invoice
+        self._view = new_invoice_view(invoice)
+        self._decided = False
+        self._steps: list[Step] = []
+        self._version = 0
+        # Handlers and the reminder loop both call activities; one at a time keeps state coherent.
+        self._lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, invoice: InvoiceInput) -> InvoiceView:
+        if await self._reserve_credit():
+            await self._issue()
+            await self._remind_until_settled()
+            await self._settle()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._view
+
+    # Messages
+
+    @workflow.query
+    def get_invoice(self) -> InvoiceView:
+        return self._view
+
+    @workflow.update
+    async def checkout(self, request: CheckoutRequest) -> CheckoutResult:
+        """The checkout's wait for the credit decision; `created` tells the first request apart."""
+        await workflow.wait_condition(lambda: self._decided)
+        return CheckoutResult(self._view, created=request.request_id == self._input.request_id)
+
+    @workflow.update
+    async def record_payment(self, payment: RecordPaymentInput) -> InvoiceView:
+        async with self._lock:
+            if self._already_recorded(payment.payment_id):
+                return self._view
+            self._check_payable()
+            self._view.payments.append(
+                Payment(
+                    payment_id=payment.payment_id, amount=payment.amount, currency=payment.currency,
+                    paid_at=payment.paid_at or workflow.now(), method=payment.method,
+                )
+            )
+            self._view.amount_paid += payment.amount
+            if self._amount_due() == 0:
+                self._view.status = InvoiceStatus.PAID
+                self._view.next_reminder = None
+            await self._save()
+            await self._hold_credit()
+        return self._view
+
+    @record_payment.validator
+    def _validate_payment(self, payment: RecordPaymentInput) -> None:
+        if self._already_recorded(payment.payment_id):
+            return  # answered with the invoice as it stands
+        if payment.amount <= 0:
+            raise ApplicationError("amount must be greater than 0", type=ErrorType.INVALID_AMOUNT)
+        if payment.currency != self._view.currency:
+            raise ApplicationError(
+                f"payment in {payment.currency}, invoice in {self._view.currency}",
+                type=ErrorType.CURRENCY_MISMATCH,
+            )
+        self._check_payable()
+
+    @workflow.update
+    async def void(self, request: VoidInput) -> InvoiceView:
+        async with self._lock:
+            self._check_voidable()
+            self._view.status = InvoiceStatus.VOID
+            self._view.void_reason = request.reason
+            self._view.next_reminder = None
+            await self._save()
+            await self._hold_credit()
+        return self._view
+
+    @void.validator
+    def _validate_void(self, request: VoidInput) -> None:
+        self._check_voidable()
+
+    # The lifecycle
+
+    async def _reserve_credit(self) -> bool:
+        decision = await workflow.execute_local_activity_method(
+            CreditActivities.reserve_credit,
+            ReserveCreditInput(
+                invoice_id=self._view.invoice_id, buyer_id=self._view.buyer_id,
+                currency=self._view.currency, amount=self._view.total,
+            ),
+            **DECISION,
+        )
+        if not decision.approved:
+            self._view.status = InvoiceStatus.DECLINED
+            self._view.decline_reason = decision.decline_reason
+            await self._save(local=True)
+            self._decided = True
+        return decision.approved
+
+    async def _issue(self) -> None:
+        issued = await workflow.execute_local_activity_method(
+            IssuingActivities.assign_invoice_number,
+            AssignNumberInput(invoice_id=self._view.invoice_id, merchant_id=self._view.merchant_id),
+            **DECISION,
+        )
+        now = workflow.now()
+        terms = self._input.payment_terms_days
+        self._steps = timeline(now, terms, self._input.ladder, self._input.day_seconds)
+        self._view.number = issued.number
+        self._view.payment_reference = issued.payment_reference
+        self._view.issued_at = now
+        self._view.issue_date = now.date().isoformat()
+        self._view.due_at = due_at(now, terms, self._input.day_seconds)
+        self._view.due_date = due_date(now.date(), terms).isoformat()
+        self._view.status = InvoiceStatus.OPEN
+        self._refresh_next_reminder()
+        await self._save(local=True)
+        self._decided = True
+        await self._send(EmailKind.INVOICE)
+
+    async def _remind_until_settled(self) -> None:
+        while self._steps:
+            step = self._steps[0]
+            if not await self._sleep_until_step(step):
+                return
+            async with self._lock:
+                if self._settled():
+                    return
+                await self._take_step(step)
+                self._steps.pop(0)
+                self._refresh_next_reminder()
+                await self._save()
+        # Ladder done (uncollectible): the invoice stays payable until paid or written off.
+        await workflow.wait_condition(self._settled)
+
+    async def _settle(self) -> None:
+        buyer = BuyerCreditInput(buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id)
+        if self._view.status == InvoiceStatus.PAID:
+            await self._send(EmailKind.RECEIPT)
+            await workflow.execute_activity_method(
+                CreditActivities.reinstate_buyer, buyer, **SIDE_EFFECT
+            )
+        elif self._view.status == InvoiceStatus.VOID:
+            await self._send(EmailKind.VOID)
+
+    # Helpers
+
+    async def _sleep_until_step(self, step: Step) -> bool:
+        """Sleep on a durable timer until the step is due; False if settled meanwhile."""
+        remaining = (step.at - workflow.now()).total_seconds()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(self._settled, timeout=remaining)
+            except TimeoutError:
+                pass
+        return not self._settled()
+
+    async def _take_step(self, step: Step) -> None:
+        stage = step.stage
+        if stage is None:  # the due date has passed
+            self._view.status = InvoiceStatus.OVERDUE
+            return
+        if stage.sends_email and await self._send(EmailKind.REMINDER, stage.name):
+            self._view.reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
+        if stage.suspends_credit:
+            self._view.final_notice_sent = True
+            await workflow.execute_activity_method(
+                CreditActivities.suspend_buyer,
+                BuyerCreditInput(buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id),
+                **SIDE_EFFECT,
+            )
+        if stage.marks_uncollectible:
+            self._view.status = InvoiceStatus.UNCOLLECTIBLE
+            await self._hold_credit()
+
+    async def _send(self, kind: EmailKind, stage: str | None = None) -> bool:
+        result = await workflow.execute_activity_method(
+            EmailActivities.send_email,
+            SendEmailInput(invoice_id=self._view.invoice_id, kind=kind, stage=stage),
+            **SIDE_EFFECT,
+        )
+        if not result.delivered:
+            self._view.email_failures.append(
+                EmailFailure(kind=kind, stage=stage, error=result.error or "", at=workflow.now())
+            )
+        return result.delivered
+
+    async def _save(self, local: bool = False) -> None:
+        self._view.version = self._next_version()
+        request = SaveInvoiceInput(invoice=self._view)
+        if local:
+            await workflow.execute_local_activity_method(
+                IssuingActivities.save_invoice, request, **DECISION
+            )
+        else:
+            await workflow.execute_activity_method(
+                IssuingActivities.save_invoice, request, **SIDE_EFFECT
+            )
+
+    async def _hold_credit(self) -> None:
+        """Make the credit this invoice holds equal to what still counts as exposure."""
+        held = self._amount_due() if self._view.status in EXPOSED else 0
+        await workflow.execute_activity_method(
+            CreditActivities.adjust_credit,
+            AdjustCreditInput(
+                invoice_id=self._view.invoice_id, amount=held, version=self._next_version()
+            ),
+            **SIDE_EFFECT,
+        )
+
+    def _next_version(self) -> int:
+        self._version += 1
+        return self._version
+
+    def _refresh_next_reminder(self) -> None:
+        upcoming = next((s for s in self._steps if s.stage is not None), None)
+        self._view.next_reminder = NextReminder(upcoming.key, upcoming.at) if upcoming else None
+
+    def _amount_due(self) -> int:
+        return amount_due(self._view.total, self._view.amount_paid)
+
+    def _settled(self) -> bool:
+        return self._view.status in (InvoiceStatus.PAID, InvoiceStatus.VOID)
+
+    def _already_recorded(self, payment_id: str) -> bool:
+        return any(p.payment_id == payment_id for p in self._view.payments)
+
+    def _check_payable(self) -> None:
+        if self._view.status not in PAYABLE:
+            raise ApplicationError(
+                f"invoice is {self._view.status}: payments are not accepted",
+                type=ErrorType.INVOICE_NOT_PAYABLE,
+            )
+
+    def _check_voidable(self) -> None:
+        if self._view.amount_paid > 0:
+            raise ApplicationError(
+                "invoice has payments and cannot be voided", type=ErrorType.INVOICE_HAS_PAYMENTS
+            )
+        if self._view.status not in VOIDABLE:
+            raise ApplicationError(
+                f"invoice is {self._view.status} and cannot be voided",
+                type=ErrorType.INVOICE_NOT_VOIDABLE,
+            )
