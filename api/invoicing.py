@@ -3,11 +3,12 @@
 import asyncio
 import base64
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -73,6 +74,13 @@ def checkout_input(
     return invoice
 
 
+# A read must not hang on a workflow whose worker is away: the read model answers instead.
+QUERY_TIMEOUT = timedelta(seconds=2)
+
+# Decisions still running after their checkout answered 202; held so they are not collected.
+_pending_decisions: set[asyncio.Future[Any]] = set()
+
+
 async def checkout(
     client: Client, session: AsyncSession, invoice: InvoiceInput, settings: Settings
 ) -> tuple[int, InvoiceView]:
@@ -87,16 +95,19 @@ async def checkout(
         # A finished invoice is never started again: its order is answered from the read model.
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
     )
-    try:
-        result = await asyncio.wait_for(
-            client.execute_update_with_start_workflow(
-                InvoiceWorkflow.checkout,
-                CheckoutRequest(request_id=invoice.request_id),
-                start_workflow_operation=start,
-            ),
-            timeout=settings.decision_timeout_seconds,
+    decision = asyncio.ensure_future(
+        client.execute_update_with_start_workflow(
+            InvoiceWorkflow.checkout,
+            CheckoutRequest(request_id=invoice.request_id),
+            start_workflow_operation=start,
         )
+    )
+    try:
+        # Shielded: a slow decision answers 202, but the start request itself always completes.
+        result = await asyncio.wait_for(asyncio.shield(decision), settings.decision_timeout_seconds)
     except TimeoutError:
+        _pending_decisions.add(decision)
+        decision.add_done_callback(_pending_decisions.discard)
         return 202, new_invoice_view(invoice)
     except WorkflowAlreadyStartedError:
         row = await session.get(Invoice, invoice.invoice_id)
@@ -113,23 +124,34 @@ async def find_by_order(session: AsyncSession, merchant: Merchant, order_id: str
     return from_document(row.document) if row else None
 
 
-async def stored_invoice(session: AsyncSession, merchant: Merchant, invoice_id: str) -> InvoiceView:
-    """The merchant's invoice from the read model; another merchant's is reported missing."""
+async def stored_invoice(
+    session: AsyncSession, merchant: Merchant, invoice_id: str, client: Client | None = None
+) -> InvoiceView:
+    """The merchant's invoice from the read model (or, still pending, from its workflow);
+    another merchant's invoice is reported missing."""
     row = await session.get(Invoice, invoice_id)
-    if row is None or row.merchant_id != merchant.id:
+    view = from_document(row.document) if row else None
+    if view is None and client is not None:
+        view = await _query(client, invoice_id)
+    if view is None or view.merchant_id != merchant.id:
         raise not_found("invoice")
-    return from_document(row.document)
+    return view
+
+
+async def _query(client: Client, invoice_id: str) -> InvoiceView | None:
+    try:
+        handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
+        return await handle.query(InvoiceWorkflow.get_invoice, rpc_timeout=QUERY_TIMEOUT)
+    except (RPCError, WorkflowQueryFailedError):
+        return None
 
 
 async def live_invoice(client: Client, view: InvoiceView) -> InvoiceView:
     """The workflow's own view of an invoice still in its lifecycle; the stored one otherwise."""
     if view.status in FINAL:
         return view
-    try:
-        handle = client.get_workflow_handle(invoice_workflow_id(view.invoice_id))
-        return await handle.query(InvoiceWorkflow.get_invoice)
-    except RPCError:
-        return view  # no worker or server reachable: the read model is at most a step behind
+    # No worker or server reachable: the read model is at most a step behind.
+    return await _query(client, view.invoice_id) or view
 
 
 def encode_cursor(created_at: datetime, invoice_id: str) -> str:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -22,7 +22,6 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.deps import get_session, get_temporal
-from payinvoice.db.models import Base
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.mailsink import MailSink, start_mail_sink
 from payinvoice.settings import Settings
@@ -91,19 +90,27 @@ def _migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=_database_params())
-async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Each backend gets a fresh schema built by the real migrations."""
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """Each backend gets a fresh database of its own, built by the real migrations."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'payinvoice.db'}"
-    else:
-        url = Settings(database_url=os.environ["PAYINVOICE_TEST_DATABASE_URL"]).database_url
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.drop_all)
-            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        await engine.dispose()
+        await asyncio.to_thread(_migrate, url)
+        yield url
+        return
+    # A database per run, so that concurrent runs on one server never see each other.
+    server = make_url(Settings(database_url=os.environ["PAYINVOICE_TEST_DATABASE_URL"]).database_url)
+    name = f"payinvoice_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
     await asyncio.to_thread(_migrate, url)
-    return url
+    yield url
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
 
 
 @pytest.fixture(scope="session")

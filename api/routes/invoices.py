@@ -68,7 +68,7 @@ async def get_invoices(
 async def get_invoice(
     invoice_id: str, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep
 ) -> InvoiceOut:
-    stored = await stored_invoice(session, merchant, invoice_id)
+    stored = await stored_invoice(session, merchant, invoice_id, client)
     return invoice_out(await live_invoice(client, stored))
 
 

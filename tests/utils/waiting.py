@@ -1,0 +1,48 @@
+"""Polling helpers for behaviour that happens on durable timers, a moment after a request."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+
+from payinvoice.mailsink import MailSink
+from tests.utils.factories import auth
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], within: float = 20.0) -> Any:
+    """Await `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within} s (last: {result!r})")
+        await asyncio.sleep(0.1)
+
+
+async def invoice_reaches(
+    api: httpx.AsyncClient, key: str, invoice_id: str, status: str, within: float = 20.0
+) -> dict[str, Any]:
+    async def check() -> dict[str, Any] | None:
+        invoice = (await api.get(f"/v1/invoices/{invoice_id}", headers=auth(key))).json()
+        return invoice if invoice["status"] == status else None
+
+    return await eventually(check, within)
+
+
+def mails_to(sink: MailSink, address: str) -> list[EmailMessage]:
+    return [m for m in sink.received() if address in m["To"]]
+
+
+async def mails_arrive(
+    sink: MailSink, address: str, count: int, within: float = 20.0
+) -> list[EmailMessage]:
+    async def check() -> list[EmailMessage] | None:
+        received = mails_to(sink, address)
+        return received if len(received) >= count else None
+
+    return await eventually(check, within)

@@ -1,0 +1,64 @@
+"""What happens when a part is away: a slow decision, an SMTP server that is down."""
+
+import asyncio
+import socket
+import uuid
+from collections.abc import Callable
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from payinvoice.mailsink import MailSink, start_mail_sink
+from payinvoice.settings import Settings
+from tests.utils.factories import checkout, create_buyer, create_merchant
+from tests.utils.waiting import invoice_reaches, mails_arrive
+from worker import build_worker
+
+
+async def test_a_decision_slower_than_the_timeout_answers_202_pending_and_completes_later(
+    api_factory: Callable[..., httpx.AsyncClient],
+) -> None:
+    async with api_factory(decision_timeout_seconds=0.001) as api:
+        key = await create_merchant(api)
+        buyer = await create_buyer(api, key)
+
+        response = await checkout(api, key, buyer["id"])
+
+        assert response.status_code == 202
+        assert response.json()["status"] == "pending"
+        assert response.json()["number"] is None
+        await invoice_reaches(api, key, response.json()["id"], "open")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_an_smtp_server_that_is_down_delays_the_invoice_email_but_never_drops_it(
+    temporal_client: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    settings_factory: Callable[..., Settings],
+    api_factory: Callable[..., httpx.AsyncClient],
+) -> None:
+    port = _free_port()  # nothing listens here yet
+    queue = f"outage-{uuid.uuid4()}"
+    settings = settings_factory(temporal_task_queue=queue, smtp_port=port)
+    async with build_worker(temporal_client, settings, sessions), api_factory(
+        temporal_task_queue=queue
+    ) as api:
+        key = await create_merchant(api)
+        buyer = await create_buyer(api, key)
+        assert (await checkout(api, key, buyer["id"])).json()["status"] == "open"
+        await asyncio.sleep(1.5)  # the first attempts fail: connection refused
+
+        sink = MailSink()
+        controller = start_mail_sink(sink, port=port)
+        try:
+            received = await mails_arrive(sink, buyer["email"], 1, within=30)
+        finally:
+            controller.stop()
+
+    assert received[0]["X-Payinvoice-Kind"] == "invoice"
