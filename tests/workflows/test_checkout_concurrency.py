@@ -3,9 +3,11 @@
 import asyncio
 
 import httpx
+from temporalio.client import Client
 
 from payinvoice.mailsink import MailSink
 from tests.utils.factories import auth, checkout, checkout_body, create_buyer, create_merchant
+from tests.utils.histories import record_history
 from tests.utils.waiting import mails_arrive, mails_to
 
 
@@ -49,7 +51,7 @@ async def test_the_same_order_twenty_times_at_once_makes_one_invoice_and_one_ema
 
 
 async def test_a_repeated_order_after_it_was_declined_answers_200_with_the_same_decision(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, temporal_client: Client
 ) -> None:
     key = await create_merchant(api)
     buyer = await create_buyer(api, key, credit_limit="10.00")
@@ -61,6 +63,7 @@ async def test_a_repeated_order_after_it_was_declined_answers_200_with_the_same_
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["status"] == "declined"
+    await record_history(temporal_client, first.json()["workflow_id"], "declined")
 
 
 async def test_invoice_numbers_stay_gapless_when_decisions_race_and_decline(api: httpx.AsyncClient) -> None:

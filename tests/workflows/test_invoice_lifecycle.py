@@ -4,9 +4,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from temporalio.client import Client
 
 from payinvoice.mailsink import MailSink
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
+from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to
 
 # A day of a twentieth of a second: net 3 plus the whole 45-day ladder takes under 3 s.
@@ -49,7 +51,7 @@ async def test_whole_ladder_is_sent_in_order_exactly_once_then_invoice_is_uncoll
 
 
 async def test_final_notice_suspends_the_buyer_and_payment_reinstates_it(
-    fast_api: httpx.AsyncClient, mail: MailSink
+    fast_api: httpx.AsyncClient, mail: MailSink, temporal_client: Client
 ) -> None:
     key = await create_merchant(fast_api)
     buyer = await create_buyer(fast_api, key, payment_terms_days=3)
@@ -67,6 +69,7 @@ async def test_final_notice_suspends_the_buyer_and_payment_reinstates_it(
     await eventually(reinstated)
     receipt = await mails_arrive(mail, buyer["email"], 7)
     assert receipt[-1]["X-Payinvoice-Kind"] == "receipt"
+    await record_history(temporal_client, invoice["workflow_id"], "full_ladder_then_paid")
 
 
 async def test_invoice_turns_overdue_once_its_due_date_has_passed(fast_api: httpx.AsyncClient) -> None:
@@ -91,7 +94,7 @@ async def test_a_stage_already_past_at_issue_is_skipped(fast_api: httpx.AsyncCli
 
 
 async def test_partial_then_full_payment_completes_the_invoice_and_restores_credit(
-    api: httpx.AsyncClient, mail: MailSink
+    api: httpx.AsyncClient, mail: MailSink, temporal_client: Client
 ) -> None:
     key = await create_merchant(api)
     buyer = await create_buyer(api, key)
@@ -112,6 +115,8 @@ async def test_partial_then_full_payment_completes_the_invoice_and_restores_cred
     }
     received = await mails_arrive(mail, buyer["email"], 2)
     assert [m["X-Payinvoice-Kind"] for m in received] == ["invoice", "receipt"]
+    await invoice_reaches(api, key, invoice["id"], "paid")
+    await record_history(temporal_client, invoice["workflow_id"], "paid_in_two_parts")
 
 
 async def test_the_same_payment_id_twice_counts_once(api: httpx.AsyncClient) -> None:
@@ -145,7 +150,9 @@ async def test_a_repeated_payment_after_completion_answers_200_and_a_new_one_409
     assert another.json()["error"]["code"] == "invoice_not_payable"
 
 
-async def test_overpayment_is_kept_as_overpaid_amount(api: httpx.AsyncClient) -> None:
+async def test_overpayment_is_kept_as_overpaid_amount(
+    api: httpx.AsyncClient, temporal_client: Client
+) -> None:
     key = await create_merchant(api)
     buyer = await create_buyer(api, key)
     invoice = (await checkout(api, key, buyer["id"])).json()
@@ -154,9 +161,12 @@ async def test_overpayment_is_kept_as_overpaid_amount(api: httpx.AsyncClient) ->
 
     assert (paid["status"], paid["amount_due"], paid["overpaid_amount"]) == ("paid", "0.00", "31.00")
     assert (await buyer_credit(api, key, buyer["id"]))["exposure"] == "0.00"
+    await record_history(temporal_client, invoice["workflow_id"], "overpaid")
 
 
-async def test_void_releases_the_credit_and_tells_the_buyer(api: httpx.AsyncClient, mail: MailSink) -> None:
+async def test_void_releases_the_credit_and_tells_the_buyer(
+    api: httpx.AsyncClient, mail: MailSink, temporal_client: Client
+) -> None:
     key = await create_merchant(api)
     buyer = await create_buyer(api, key)
     invoice = (await checkout(api, key, buyer["id"])).json()
@@ -171,6 +181,7 @@ async def test_void_releases_the_credit_and_tells_the_buyer(api: httpx.AsyncClie
     assert received[-1]["X-Payinvoice-Kind"] == "void"
     late = await pay(api, key, invoice["id"], "119.00", "pay-void")
     assert late.status_code == 409
+    await record_history(temporal_client, invoice["workflow_id"], "voided")
 
 
 async def test_an_invoice_with_payments_cannot_be_voided(api: httpx.AsyncClient) -> None:

@@ -12,7 +12,7 @@ from temporalio.client import Client
 from payinvoice.mailsink import MailSink, start_mail_sink
 from payinvoice.settings import Settings
 from tests.utils.factories import checkout, create_buyer, create_merchant
-from tests.utils.waiting import invoice_reaches, mails_arrive
+from tests.utils.waiting import invoice_reaches, mails_arrive, mails_to
 from worker import build_worker
 
 
@@ -62,3 +62,29 @@ async def test_an_smtp_server_that_is_down_delays_the_invoice_email_but_never_dr
             controller.stop()
 
     assert received[0]["X-Payinvoice-Kind"] == "invoice"
+
+
+async def test_a_worker_that_goes_away_mid_ladder_loses_no_reminder_and_sends_none_twice(
+    temporal_client: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    settings_factory: Callable[..., Settings],
+    api_factory: Callable[..., httpx.AsyncClient],
+    mail: MailSink,
+) -> None:
+    queue = f"restart-{uuid.uuid4()}"
+    settings = settings_factory(temporal_task_queue=queue, day_seconds=0.05)
+    async with api_factory(temporal_task_queue=queue, day_seconds=0.05) as api:
+        async with build_worker(temporal_client, settings, sessions):
+            key = await create_merchant(api)
+            buyer = await create_buyer(api, key, payment_terms_days=3)
+            invoice = (await checkout(api, key, buyer["id"])).json()
+            await mails_arrive(mail, buyer["email"], 2)  # the invoice and the first reminder
+        await asyncio.sleep(1.0)  # stages fall due while no worker runs
+
+        async with build_worker(temporal_client, settings, sessions):
+            final = await invoice_reaches(api, key, invoice["id"], "uncollectible")
+
+    stages = [r["stage"] for r in final["reminders"]]
+    assert stages == ["upcoming", "due", "overdue_1", "overdue_2", "final_notice"]
+    received = mails_to(mail, buyer["email"])
+    assert [m["X-Reminder-Stage"] for m in received[1:]] == stages
