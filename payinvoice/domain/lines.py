@@ -1,11 +1,12 @@
 """Invoice lines and totals: each line rounded half-up once, totals are exact sums."""
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from payinvoice.domain.money import MAX_MINOR, MoneyError, parse_decimal, to_minor
+from payinvoice.domain.money import EXACT_PRECISION, MAX_MINOR, MoneyError, parse_decimal, to_minor
 
 MAX_QUANTITY_DECIMALS = 4
+MAX_TAX_RATE_DECIMALS = 4
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ def parse_line(
     qty = parse_decimal(quantity, f"{where}.quantity")
     if qty <= 0:
         raise MoneyError("invalid_line", f"{where}.quantity must be greater than 0")
-    if -qty.as_tuple().exponent > MAX_QUANTITY_DECIMALS:  # type: ignore[operator]
-        raise MoneyError("invalid_line", f"{where}.quantity has more than 4 decimals")
+    if _decimals(qty) > MAX_QUANTITY_DECIMALS:
+        raise MoneyError("invalid_line", f"{where}.quantity has more than {MAX_QUANTITY_DECIMALS} decimals")
     if qty > 10**9:
         raise MoneyError("invalid_line", f"{where}.quantity is too large")
     price = to_minor(unit_price, currency, f"{where}.unit_price")
@@ -52,6 +53,8 @@ def parse_line(
     rate = parse_decimal(tax_rate, f"{where}.tax_rate")
     if not Decimal(0) <= rate <= Decimal(100):
         raise MoneyError("invalid_line", f"{where}.tax_rate must be between 0 and 100")
+    if _decimals(rate) > MAX_TAX_RATE_DECIMALS:
+        raise MoneyError("invalid_line", f"{where}.tax_rate has more than {MAX_TAX_RATE_DECIMALS} decimals")
     return Line(description.strip(), _plain(qty), price, _plain(rate))
 
 
@@ -63,10 +66,11 @@ def half_up(value: Decimal) -> int:
 def price_lines(lines: tuple[Line, ...] | list[Line], currency: str) -> Totals:
     """Line total = quantity x unit price, tax = line total x rate; each rounded half-up once."""
     priced = []
-    for line in lines:
-        line_total = half_up(Decimal(line.quantity) * line.unit_price)
-        tax_amount = half_up(line_total * Decimal(line.tax_rate) / 100)
-        priced.append(PricedLine(line, line_total, tax_amount))
+    with localcontext(prec=EXACT_PRECISION):  # exact products: the only rounding is half_up
+        for line in lines:
+            line_total = half_up(Decimal(line.quantity) * line.unit_price)
+            tax_amount = half_up(line_total * Decimal(line.tax_rate) / 100)
+            priced.append(PricedLine(line, line_total, tax_amount))
     subtotal = sum(p.line_total for p in priced)
     tax_total = sum(p.tax_amount for p in priced)
     total = subtotal + tax_total
@@ -75,6 +79,10 @@ def price_lines(lines: tuple[Line, ...] | list[Line], currency: str) -> Totals:
     return Totals(tuple(priced), subtotal, tax_total, total)
 
 
+def _decimals(value: Decimal) -> int:
+    return max(-int(value.as_tuple().exponent), 0)
+
+
 def _plain(value: Decimal) -> str:
-    """Canonical text of a decimal without exponent notation ("100", "7.5")."""
-    return format(value.normalize(), "f")
+    """Canonical text of a decimal without exponent notation ("100", "7.5", never "-0")."""
+    return format(value.normalize() if value else Decimal(0), "f")

@@ -1,6 +1,7 @@
 """Money as integer minor units of an ISO 4217 currency; Decimal only at the edges."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal, localcontext
 
 # ISO 4217 minor-unit exponents of the currencies we accept.
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -13,6 +14,10 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 
 # Largest amount we accept anywhere (10^15 minor units): keeps sums far from any integer limit.
 MAX_MINOR = 10**15
+# A plain ASCII decimal: no exponents, separators, NaN, infinities or other scripts' digits.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
+# Enough digits that arithmetic on accepted inputs is always exact before we round on purpose.
+EXACT_PRECISION = 80
 
 
 class MoneyError(ValueError):
@@ -32,23 +37,20 @@ def exponent(currency: str) -> int:
 
 
 def parse_decimal(text: str, what: str = "value") -> Decimal:
-    """Parse a decimal string strictly: no floats, NaN, infinities or exponents."""
+    """Parse a plain decimal string strictly: digits, an optional sign and decimal point."""
     if not isinstance(text, str):
         raise MoneyError("invalid_amount", f"{what} must be a decimal string")
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise MoneyError("invalid_amount", f"{what} {text!r} is not a decimal number") from None
-    if not value.is_finite() or "e" in text.lower():
+    if not _PLAIN_DECIMAL.fullmatch(text.strip()):
         raise MoneyError("invalid_amount", f"{what} {text!r} is not a plain decimal number")
-    return value
+    return Decimal(text.strip())
 
 
 def to_minor(text: str, currency: str, what: str = "amount") -> int:
     """Parse "1234.50" into minor units, refusing more decimals than the currency has."""
     value = parse_decimal(text, what)
     places = exponent(currency)
-    scaled = value.scaleb(places)
+    with localcontext(prec=EXACT_PRECISION):
+        scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
         raise MoneyError(
             "invalid_amount", f"{what} {text!r} has more than {places} decimals for {currency}"

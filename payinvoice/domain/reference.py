@@ -16,7 +16,9 @@ def creditor_reference(body: str) -> str:
 
 def is_valid_creditor_reference(reference: str) -> bool:
     ref = reference.replace(" ", "").upper()
-    if len(ref) < 5 or not ref.startswith("RF") or not ref.isalnum():
+    if not 5 <= len(ref) <= 25 or not ref.startswith("RF") or not ref[2:4].isdigit():
+        return False
+    if not (ref.isascii() and ref.isalnum()):
         return False
     return _digits(ref[4:] + ref[:4]) % 97 == 1
 
