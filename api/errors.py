@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
 from payinvoice.contracts import ErrorType
 from payinvoice.domain.money import MoneyError
@@ -26,6 +27,7 @@ UPDATE_ERROR_STATUS: dict[str, int] = {
 HTTP_CODES: dict[int, str] = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 422: "invalid_request",
+    503: "service_unavailable",
 }  # fmt: skip
 
 
@@ -78,6 +80,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(UPDATE_ERROR_STATUS[cause.type], cause.type, cause.message)
         log.error("update failed unexpectedly: %r", cause)
         return error_response(500, "internal_error", "internal error")
+
+    @app.exception_handler(RPCError)
+    async def _temporal_unavailable(_: Request, error: RPCError) -> JSONResponse:
+        log.error("Temporal call failed: %s (%s)", error.message, error.status.name)
+        return error_response(503, "service_unavailable", "the invoice engine is unavailable; retry later")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from payinvoice.domain.lines import Line, PricedLine, price_lines
 from payinvoice.emails import Recipient, render_email
 
 SENT_AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+BUYER = Recipient("Ada Buyer", "ada@example.com")
 STAGES = ["upcoming", "due", "overdue_1", "overdue_2", "final_notice"]
 STAGE_WORDING = {
     "upcoming": "friendly heads-up",
@@ -50,13 +51,20 @@ def make_view(descriptions: tuple[str, ...] = ("Blue widget", "Installation"), *
     return replace(view, **changes)
 
 
-def render(kind: EmailKind, view: InvoiceView, stage: str | None = None) -> EmailMessage:
+def render(
+    kind: EmailKind,
+    view: InvoiceView,
+    stage: str | None = None,
+    *,
+    buyer: Recipient = BUYER,
+    merchant_name: str = "Widgets GmbH",
+) -> EmailMessage:
     return render_email(
         kind=kind,
         stage=stage,
         invoice=view,
-        buyer=Recipient("Ada Buyer", "ada@example.com"),
-        merchant_name="Widgets GmbH",
+        buyer=buyer,
+        merchant_name=merchant_name,
         mail_from="billing@payinvoice.local",
         public_url="http://localhost:8000",
         message_id="<x@y>",
@@ -191,6 +199,19 @@ def test_message_is_multipart_alternative_with_text_and_html_parts(kind: EmailKi
     assert message["X-Invoice-Number"] == "INV-000042"
 
 
+@pytest.mark.parametrize("kind", list(EmailKind))
+def test_every_email_greets_the_buyer_and_signs_off_once_from_the_shared_layout(kind: EmailKind) -> None:
+    stage = "due" if kind == EmailKind.REMINDER else None
+    message = render(kind, make_view(), stage)
+    text, html = parts(message)
+    for body in (text, html):
+        assert body.count("Hello Ada Buyer,") == 1
+        assert body.count("Kind regards,") == 1
+        assert body.count("http://localhost:8000") >= 1
+    assert "INV-000042" in html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert html.count("<h1 ") == 1
+
+
 class _TagBalance(HTMLParser):
     VOID_TAGS = frozenset({"meta", "br", "img", "hr", "link", "input"})
 
@@ -228,31 +249,13 @@ def test_html_part_is_a_self_contained_balanced_document(kind: EmailKind, stage:
 
 
 def test_subject_keeps_special_characters_of_the_merchant_name_as_typed() -> None:
-    message = render_email(
-        kind=EmailKind.INVOICE,
-        stage=None,
-        invoice=make_view(),
-        buyer=Recipient("Ada", "a@b.c"),
-        merchant_name="Smith & Sons <Ltd>",
-        mail_from="billing@payinvoice.local",
-        public_url="http://localhost:8000",
-        message_id="<x@y>",
-        sent_at=SENT_AT,
+    message = render(
+        EmailKind.INVOICE, make_view(), buyer=Recipient("Ada", "a@b.c"), merchant_name="Smith & Sons <Ltd>"
     )
     assert message["Subject"] == "Invoice INV-000042 from Smith & Sons <Ltd>"
 
 
 def test_to_header_is_one_recipient_when_the_buyer_name_has_a_comma() -> None:
-    message = render_email(
-        kind=EmailKind.INVOICE,
-        stage=None,
-        invoice=make_view(),
-        buyer=Recipient("Doe, John", "john@example.com"),
-        merchant_name="Widgets GmbH",
-        mail_from="billing@payinvoice.local",
-        public_url="http://localhost:8000",
-        message_id="<x@y>",
-        sent_at=SENT_AT,
-    )
+    message = render(EmailKind.INVOICE, make_view(), buyer=Recipient("Doe, John", "john@example.com"))
     addresses = message["To"].addresses
     assert [(a.display_name, a.addr_spec) for a in addresses] == [("Doe, John", "john@example.com")]

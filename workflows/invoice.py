@@ -191,14 +191,15 @@ class InvoiceWorkflow:
         await workflow.wait_condition(self._settled)
 
     async def _settle(self) -> None:
-        buyer = BuyerCreditInput(buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id)
-        if self._view.status == InvoiceStatus.PAID:
-            await self._send(EmailKind.RECEIPT)
-            await workflow.execute_activity_method(
-                CreditActivities.reinstate_buyer, buyer, **SIDE_EFFECT
-            )
-        elif self._view.status == InvoiceStatus.VOID:
-            await self._send(EmailKind.VOID)
+        """Paid or voided (the credit was released by the update): tell the buyer, and lift a
+        final-notice suspension this invoice may have caused."""
+        paid = self._view.status == InvoiceStatus.PAID
+        await self._send(EmailKind.RECEIPT if paid else EmailKind.VOID)
+        await workflow.execute_activity_method(
+            CreditActivities.reinstate_buyer,
+            BuyerCreditInput(buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id),
+            **SIDE_EFFECT,
+        )
 
     # Helpers
 

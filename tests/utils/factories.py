@@ -1,4 +1,5 @@
-"""Helpers that make merchants, buyers and checkouts through the public API."""
+"""Helpers that make merchants, buyers, checkouts and payments through the public API, and read
+its error answers."""
 
 import uuid
 from typing import Any
@@ -12,14 +13,23 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+def error_code(response: httpx.Response) -> str:
+    """The code of an error answer, which is exactly `{"error": {"code", "message"}}`."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    return body["error"]["code"]
+
+
 async def create_merchant(api: httpx.AsyncClient, name: str = "Widgets GmbH") -> str:
     response = await api.post("/v1/merchants", json={"name": name}, headers=auth(ADMIN_KEY))
     assert response.status_code == 201, response.text
     return response.json()["api_key"]
 
 
-async def create_buyer(api: httpx.AsyncClient, key: str, **fields: Any) -> dict[str, Any]:
-    body = {
+def buyer_body(**fields: Any) -> dict[str, Any]:
+    """A valid buyer with a fresh external_id and email; `fields` override or add to it."""
+    return {
         "external_id": f"cust-{uuid.uuid4()}",
         "name": "Ada Buyer",
         "email": f"ada-{uuid.uuid4().hex[:8]}@example.com",
@@ -27,7 +37,10 @@ async def create_buyer(api: httpx.AsyncClient, key: str, **fields: Any) -> dict[
         "credit_limit": "1000.00",
         "payment_terms_days": 30,
     } | fields
-    response = await api.post("/v1/buyers", json=body, headers=auth(key))
+
+
+async def create_buyer(api: httpx.AsyncClient, key: str, **fields: Any) -> dict[str, Any]:
+    response = await api.post("/v1/buyers", json=buyer_body(**fields), headers=auth(key))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -43,3 +56,10 @@ def checkout_body(buyer_id: str, **fields: Any) -> dict[str, Any]:
 
 async def checkout(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> httpx.Response:
     return await api.post("/v1/invoices", json=checkout_body(buyer_id, **fields), headers=auth(key))
+
+
+async def post_payment(api: httpx.AsyncClient, key: str, invoice_id: str, **fields: Any) -> httpx.Response:
+    """Report a payment of the whole default checkout (119.00 EUR) under a fresh payment_id;
+    `fields` override or add to the body."""
+    body = {"payment_id": f"pay-{uuid.uuid4()}", "amount": "119.00", "currency": "EUR"} | fields
+    return await api.post(f"/v1/invoices/{invoice_id}/payments", json=body, headers=auth(key))

@@ -6,33 +6,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.utils.factories import auth, create_buyer, create_merchant
-
-
-def _error_code(response: httpx.Response) -> str:
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}, body
-    return body["error"]["code"]
-
-
-def _buyer_body(**fields: Any) -> dict[str, Any]:
-    return {
-        "external_id": f"cust-{uuid.uuid4()}",
-        "name": "Ada Buyer",
-        "email": f"ada-{uuid.uuid4().hex[:8]}@example.com",
-        "currency": "EUR",
-        "credit_limit": "1000.00",
-        "payment_terms_days": 30,
-    } | fields
+from tests.utils.factories import auth, buyer_body, create_buyer, create_merchant, error_code
 
 
 async def _refused_and_not_stored(api: httpx.AsyncClient, key: str, body: dict[str, Any], code: str) -> None:
     """The bad body is refused with `code`, and its external_id is still free afterwards."""
     response = await api.post("/v1/buyers", json=body, headers=auth(key))
     assert response.status_code == 422, response.text
-    assert _error_code(response) == code, response.text
-    retry = await api.post("/v1/buyers", json=_buyer_body(external_id=body["external_id"]), headers=auth(key))
+    assert error_code(response) == code, response.text
+    retry = await api.post("/v1/buyers", json=buyer_body(external_id=body["external_id"]), headers=auth(key))
     assert retry.status_code == 201, retry.text
 
 
@@ -47,7 +29,7 @@ async def _unchanged(api: httpx.AsyncClient, key: str, buyer: dict[str, Any]) ->
 
 async def test_creating_a_buyer_answers_201_with_a_fresh_credit_line(api) -> None:
     key = await create_merchant(api)
-    body = _buyer_body()
+    body = buyer_body()
     response = await api.post("/v1/buyers", json=body, headers=auth(key))
     assert response.status_code == 201, response.text
     buyer = response.json()
@@ -81,10 +63,10 @@ async def test_the_same_external_id_twice_for_one_merchant_conflicts(api) -> Non
     key = await create_merchant(api)
     first = await create_buyer(api, key)
     response = await api.post(
-        "/v1/buyers", json=_buyer_body(external_id=first["external_id"]), headers=auth(key)
+        "/v1/buyers", json=buyer_body(external_id=first["external_id"]), headers=auth(key)
     )
     assert response.status_code == 409, response.text
-    assert _error_code(response) == "buyer_exists"
+    assert error_code(response) == "buyer_exists"
 
 
 async def test_another_merchant_may_reuse_an_external_id(api) -> None:
@@ -92,7 +74,7 @@ async def test_another_merchant_may_reuse_an_external_id(api) -> None:
     second_key = await create_merchant(api)
     first = await create_buyer(api, first_key)
     response = await api.post(
-        "/v1/buyers", json=_buyer_body(external_id=first["external_id"]), headers=auth(second_key)
+        "/v1/buyers", json=buyer_body(external_id=first["external_id"]), headers=auth(second_key)
     )
     assert response.status_code == 201, response.text
     assert response.json()["id"] != first["id"]
@@ -102,15 +84,15 @@ async def test_another_merchant_may_reuse_an_external_id(api) -> None:
 
 
 async def test_creating_a_buyer_without_a_key_is_unauthorized(api) -> None:
-    response = await api.post("/v1/buyers", json=_buyer_body())
+    response = await api.post("/v1/buyers", json=buyer_body())
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 async def test_creating_a_buyer_with_an_unknown_key_is_unauthorized(api) -> None:
-    response = await api.post("/v1/buyers", json=_buyer_body(), headers=auth(f"pi_{uuid.uuid4().hex}"))
+    response = await api.post("/v1/buyers", json=buyer_body(), headers=auth(f"pi_{uuid.uuid4().hex}"))
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 async def test_reading_a_buyer_without_a_key_is_unauthorized(api) -> None:
@@ -118,7 +100,7 @@ async def test_reading_a_buyer_without_a_key_is_unauthorized(api) -> None:
     buyer = await create_buyer(api, key)
     response = await api.get(f"/v1/buyers/{buyer['id']}")
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 async def test_reading_a_buyer_returns_it(api) -> None:
@@ -133,7 +115,7 @@ async def test_reading_an_unknown_buyer_is_not_found(api) -> None:
     key = await create_merchant(api)
     response = await api.get(f"/v1/buyers/{uuid.uuid4()}", headers=auth(key))
     assert response.status_code == 404
-    assert _error_code(response) == "buyer_not_found"
+    assert error_code(response) == "buyer_not_found"
 
 
 async def test_another_merchants_buyer_reads_as_not_found(api) -> None:
@@ -142,7 +124,7 @@ async def test_another_merchants_buyer_reads_as_not_found(api) -> None:
     buyer = await create_buyer(api, owner)
     response = await api.get(f"/v1/buyers/{buyer['id']}", headers=auth(other))
     assert response.status_code == 404
-    assert _error_code(response) == "buyer_not_found"
+    assert error_code(response) == "buyer_not_found"
 
 
 async def test_another_merchants_buyer_cannot_be_updated(api) -> None:
@@ -153,7 +135,7 @@ async def test_another_merchants_buyer_cannot_be_updated(api) -> None:
         f"/v1/buyers/{buyer['id']}", json={"credit_limit": "1.00", "status": "suspended"}, headers=auth(other)
     )
     assert response.status_code == 404
-    assert _error_code(response) == "buyer_not_found"
+    assert error_code(response) == "buyer_not_found"
     await _unchanged(api, owner, buyer)
 
 
@@ -248,7 +230,7 @@ async def test_a_bad_update_is_refused_and_changes_nothing(api, patch, code) -> 
     buyer = await create_buyer(api, key)
     response = await api.patch(f"/v1/buyers/{buyer['id']}", json=patch, headers=auth(key))
     assert response.status_code == 422, response.text
-    assert _error_code(response) == code
+    assert error_code(response) == code
     await _unchanged(api, key, buyer)
 
 
@@ -259,7 +241,7 @@ async def test_a_bad_field_in_an_update_leaves_the_good_ones_unapplied(api) -> N
         f"/v1/buyers/{buyer['id']}", json={"credit_limit": "5.00", "email": "nope"}, headers=auth(key)
     )
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_email"
+    assert error_code(response) == "invalid_email"
     await _unchanged(api, key, buyer)
 
 
@@ -268,7 +250,7 @@ async def test_a_bad_field_in_an_update_leaves_the_good_ones_unapplied(api) -> N
 
 async def test_creating_a_buyer_in_an_unsupported_currency_is_refused(api) -> None:
     key = await create_merchant(api)
-    await _refused_and_not_stored(api, key, _buyer_body(currency="XXX"), "unsupported_currency")
+    await _refused_and_not_stored(api, key, buyer_body(currency="XXX"), "unsupported_currency")
 
 
 @pytest.mark.parametrize(
@@ -285,30 +267,30 @@ async def test_creating_a_buyer_in_an_unsupported_currency_is_refused(api) -> No
 )
 async def test_creating_a_buyer_with_a_bad_credit_limit_is_refused(api, currency, limit) -> None:
     key = await create_merchant(api)
-    body = _buyer_body(currency=currency, credit_limit=limit)
+    body = buyer_body(currency=currency, credit_limit=limit)
     await _refused_and_not_stored(api, key, body, "invalid_amount")
 
 
 async def test_creating_a_buyer_with_a_float_credit_limit_is_refused(api) -> None:
     key = await create_merchant(api)
-    await _refused_and_not_stored(api, key, _buyer_body(credit_limit=1000.0), "invalid_request")
+    await _refused_and_not_stored(api, key, buyer_body(credit_limit=1000.0), "invalid_request")
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "ada@", "@example.com", "ada@example", "a b@example.com"])
 async def test_creating_a_buyer_with_a_bad_email_is_refused(api, email) -> None:
     key = await create_merchant(api)
-    await _refused_and_not_stored(api, key, _buyer_body(email=email), "invalid_email")
+    await _refused_and_not_stored(api, key, buyer_body(email=email), "invalid_email")
 
 
 async def test_creating_a_buyer_with_an_unknown_field_is_refused(api) -> None:
     key = await create_merchant(api)
-    await _refused_and_not_stored(api, key, _buyer_body(exposure="0.00"), "invalid_request")
+    await _refused_and_not_stored(api, key, buyer_body(exposure="0.00"), "invalid_request")
 
 
 @pytest.mark.parametrize("days", [-1, 366])
 async def test_creating_a_buyer_with_payment_terms_out_of_range_is_refused(api, days) -> None:
     key = await create_merchant(api)
-    await _refused_and_not_stored(api, key, _buyer_body(payment_terms_days=days), "invalid_request")
+    await _refused_and_not_stored(api, key, buyer_body(payment_terms_days=days), "invalid_request")
 
 
 @pytest.mark.parametrize("days", [0, 365])
@@ -321,11 +303,11 @@ async def test_creating_a_buyer_with_payment_terms_at_the_bounds_is_accepted(api
 @pytest.mark.parametrize("missing", ["external_id", "name", "email", "currency", "credit_limit"])
 async def test_creating_a_buyer_without_a_required_field_is_refused(api, missing) -> None:
     key = await create_merchant(api)
-    body = _buyer_body()
+    body = buyer_body()
     del body[missing]
     response = await api.post("/v1/buyers", json=body, headers=auth(key))
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
+    assert error_code(response) == "invalid_request"
 
 
 async def test_creating_a_buyer_with_malformed_json_is_refused(api) -> None:
@@ -336,4 +318,4 @@ async def test_creating_a_buyer_with_malformed_json_is_refused(api) -> None:
         headers=auth(key) | {"Content-Type": "application/json"},
     )
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
+    assert error_code(response) == "invalid_request"

@@ -8,14 +8,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.utils.factories import auth, checkout, checkout_body, create_buyer, create_merchant
-
-
-def _error_code(response: httpx.Response) -> str:
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}, body
-    return body["error"]["code"]
+from tests.utils.factories import (
+    auth,
+    checkout,
+    checkout_body,
+    create_buyer,
+    create_merchant,
+    error_code,
+    post_payment,
+)
 
 
 def _line(**fields: str) -> dict[str, str]:
@@ -41,11 +42,16 @@ async def _refused(
 ) -> httpx.Response:
     response = await api.post("/v1/invoices", json=body, headers=auth(key))
     assert response.status_code == status, response.text
-    assert _error_code(response) == code, response.text
+    assert error_code(response) == code, response.text
     return response
 
 
-async def _open_invoice(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> dict[str, Any]:
+async def _open_invoice(
+    api: httpx.AsyncClient, key: str, buyer_id: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    """An open invoice, for `buyer_id` or else for a new buyer of the merchant."""
+    if buyer_id is None:
+        buyer_id = (await create_buyer(api, key))["id"]
     response = await checkout(api, key, buyer_id, **fields)
     assert response.status_code == 201, response.text
     invoice = response.json()
@@ -60,6 +66,22 @@ async def _declined_invoice(api: httpx.AsyncClient, key: str) -> dict[str, Any]:
     invoice = response.json()
     assert invoice["status"] == "declined"
     return invoice
+
+
+async def _read_invoice(api: httpx.AsyncClient, key: str, invoice_id: str) -> dict[str, Any]:
+    response = await api.get(f"/v1/invoices/{invoice_id}", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _assert_unpaid(api: httpx.AsyncClient, key: str, invoice_id: str) -> None:
+    """The invoice is still open, with nothing paid and no payment recorded."""
+    got = await _read_invoice(api, key, invoice_id)
+    assert (got["status"], got["amount_paid"], got["payments"]) == ("open", "0.00", [])
+
+
+async def _void(api: httpx.AsyncClient, key: str, invoice_id: str, reason: str) -> httpx.Response:
+    return await api.post(f"/v1/invoices/{invoice_id}/void", json={"reason": reason}, headers=auth(key))
 
 
 # A good checkout
@@ -196,7 +218,7 @@ async def test_checkout_without_a_key_is_unauthorized_and_nothing_is_stored(api)
     body = checkout_body(buyer["id"])
     response = await api.post("/v1/invoices", json=body)
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
     await _nothing_stored(api, key, buyer, body["order_id"])
 
 
@@ -207,7 +229,7 @@ async def test_checkout_with_an_unknown_key_is_unauthorized(api) -> None:
         "/v1/invoices", json=checkout_body(buyer["id"]), headers=auth(f"pi_{uuid.uuid4().hex}")
     )
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
     assert await _listed(api, key) == []
 
 
@@ -219,7 +241,7 @@ async def test_checkout_with_malformed_json_is_refused(api) -> None:
         headers=auth(key) | {"Content-Type": "application/json"},
     )
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
+    assert error_code(response) == "invalid_request"
     assert await _listed(api, key) == []
 
 
@@ -265,9 +287,7 @@ async def test_checkout_for_a_suspended_buyer_is_declined(api) -> None:
 async def test_a_declined_checkout_is_stored_and_listed(api) -> None:
     key = await create_merchant(api)
     invoice = await _declined_invoice(api, key)
-    got = await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))
-    assert got.status_code == 200, got.text
-    assert got.json()["status"] == "declined"
+    assert (await _read_invoice(api, key, invoice["id"]))["status"] == "declined"
     assert [i["id"] for i in await _listed(api, key)] == [invoice["id"]]
 
 
@@ -278,23 +298,23 @@ async def test_reading_an_unknown_invoice_is_not_found(api) -> None:
     key = await create_merchant(api)
     response = await api.get(f"/v1/invoices/{uuid.uuid4()}", headers=auth(key))
     assert response.status_code == 404
-    assert _error_code(response) == "invoice_not_found"
+    assert error_code(response) == "invoice_not_found"
 
 
 async def test_another_merchants_invoice_reads_as_not_found(api) -> None:
     owner = await create_merchant(api)
     other = await create_merchant(api)
-    invoice = await _open_invoice(api, owner, (await create_buyer(api, owner))["id"])
+    invoice = await _open_invoice(api, owner)
     response = await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(other))
     assert response.status_code == 404
-    assert _error_code(response) == "invoice_not_found"
+    assert error_code(response) == "invoice_not_found"
     assert await _listed(api, other) == []
 
 
 async def test_listing_invoices_without_a_key_is_unauthorized(api) -> None:
     response = await api.get("/v1/invoices")
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 # Listing
@@ -341,7 +361,7 @@ async def test_listing_filters_by_status(api) -> None:
 async def test_listing_shows_only_the_merchants_own_invoices(api) -> None:
     owner = await create_merchant(api)
     other = await create_merchant(api)
-    await _open_invoice(api, owner, (await create_buyer(api, owner))["id"])
+    await _open_invoice(api, owner)
     assert await _listed(api, other) == []
 
 
@@ -350,14 +370,14 @@ async def test_listing_with_a_limit_out_of_range_is_refused(api, limit) -> None:
     key = await create_merchant(api)
     response = await api.get("/v1/invoices", params={"limit": limit}, headers=auth(key))
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
+    assert error_code(response) == "invalid_request"
 
 
 async def test_listing_with_an_unknown_status_is_refused(api) -> None:
     key = await create_merchant(api)
     response = await api.get("/v1/invoices", params={"status": "bogus"}, headers=auth(key))
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
+    assert error_code(response) == "invalid_request"
 
 
 @pytest.mark.parametrize(
@@ -375,7 +395,7 @@ async def test_listing_with_a_garbage_cursor_is_refused(api, cursor) -> None:
     key = await create_merchant(api)
     response = await api.get("/v1/invoices", params={"cursor": cursor}, headers=auth(key))
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_cursor"
+    assert error_code(response) == "invalid_cursor"
 
 
 # Payments
@@ -384,99 +404,62 @@ async def test_listing_with_a_garbage_cursor_is_refused(api, cursor) -> None:
 @pytest.mark.parametrize("amount", ["0", "-5.00"])
 async def test_a_payment_of_no_or_negative_amount_is_refused(api, amount) -> None:
     key = await create_merchant(api)
-    invoice = await _open_invoice(api, key, (await create_buyer(api, key))["id"])
-    response = await api.post(
-        f"/v1/invoices/{invoice['id']}/payments",
-        json={"payment_id": f"pay-{uuid.uuid4()}", "amount": amount, "currency": "EUR"},
-        headers=auth(key),
-    )
+    invoice = await _open_invoice(api, key)
+    response = await post_payment(api, key, invoice["id"], amount=amount)
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_amount"
-    got = (await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))).json()
-    assert (got["status"], got["amount_paid"], got["payments"]) == ("open", "0.00", [])
+    assert error_code(response) == "invalid_amount"
+    await _assert_unpaid(api, key, invoice["id"])
 
 
 async def test_a_payment_finer_than_the_currency_is_refused(api) -> None:
     key = await create_merchant(api)
-    invoice = await _open_invoice(api, key, (await create_buyer(api, key))["id"])
-    response = await api.post(
-        f"/v1/invoices/{invoice['id']}/payments",
-        json={"payment_id": f"pay-{uuid.uuid4()}", "amount": "1.001", "currency": "EUR"},
-        headers=auth(key),
-    )
+    invoice = await _open_invoice(api, key)
+    response = await post_payment(api, key, invoice["id"], amount="1.001")
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_amount"
+    assert error_code(response) == "invalid_amount"
 
 
 async def test_a_payment_in_another_currency_than_the_invoice_is_refused(api) -> None:
     key = await create_merchant(api)
-    invoice = await _open_invoice(api, key, (await create_buyer(api, key))["id"])
-    response = await api.post(
-        f"/v1/invoices/{invoice['id']}/payments",
-        json={"payment_id": f"pay-{uuid.uuid4()}", "amount": "119.00", "currency": "USD"},
-        headers=auth(key),
-    )
+    invoice = await _open_invoice(api, key)
+    response = await post_payment(api, key, invoice["id"], amount="119.00", currency="USD")
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "currency_mismatch"
-    got = (await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))).json()
-    assert (got["status"], got["amount_paid"], got["payments"]) == ("open", "0.00", [])
+    assert error_code(response) == "currency_mismatch"
+    await _assert_unpaid(api, key, invoice["id"])
 
 
 async def test_a_payment_with_a_naive_paid_at_is_refused(api) -> None:
     key = await create_merchant(api)
-    invoice = await _open_invoice(api, key, (await create_buyer(api, key))["id"])
-    response = await api.post(
-        f"/v1/invoices/{invoice['id']}/payments",
-        json={
-            "payment_id": f"pay-{uuid.uuid4()}",
-            "amount": "119.00",
-            "currency": "EUR",
-            "paid_at": "2024-05-01T12:00:00",
-        },
-        headers=auth(key),
-    )
+    invoice = await _open_invoice(api, key)
+    response = await post_payment(api, key, invoice["id"], paid_at="2024-05-01T12:00:00")
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
-    got = (await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))).json()
-    assert (got["status"], got["amount_paid"], got["payments"]) == ("open", "0.00", [])
+    assert error_code(response) == "invalid_request"
+    await _assert_unpaid(api, key, invoice["id"])
 
 
 async def test_a_payment_on_a_declined_invoice_is_not_payable(api) -> None:
     key = await create_merchant(api)
     invoice = await _declined_invoice(api, key)
-    response = await api.post(
-        f"/v1/invoices/{invoice['id']}/payments",
-        json={"payment_id": f"pay-{uuid.uuid4()}", "amount": "119.00", "currency": invoice["currency"]},
-        headers=auth(key),
-    )
+    response = await post_payment(api, key, invoice["id"], currency=invoice["currency"])
     assert response.status_code == 409, response.text
-    assert _error_code(response) == "invoice_not_payable"
+    assert error_code(response) == "invoice_not_payable"
 
 
 async def test_a_payment_on_an_unknown_invoice_is_not_found(api) -> None:
     key = await create_merchant(api)
-    response = await api.post(
-        f"/v1/invoices/{uuid.uuid4()}/payments",
-        json={"payment_id": f"pay-{uuid.uuid4()}", "amount": "1.00", "currency": "EUR"},
-        headers=auth(key),
-    )
+    response = await post_payment(api, key, str(uuid.uuid4()), amount="1.00")
     assert response.status_code == 404, response.text
-    assert _error_code(response) == "invoice_not_found"
+    assert error_code(response) == "invoice_not_found"
 
 
 async def test_a_payment_on_another_merchants_invoice_is_not_found(api) -> None:
     owner = await create_merchant(api)
     other = await create_merchant(api)
-    invoice = await _open_invoice(api, owner, (await create_buyer(api, owner))["id"])
-    response = await api.post(
-        f"/v1/invoices/{invoice['id']}/payments",
-        json={"payment_id": f"pay-{uuid.uuid4()}", "amount": "119.00", "currency": "EUR"},
-        headers=auth(other),
-    )
+    invoice = await _open_invoice(api, owner)
+    response = await post_payment(api, other, invoice["id"])
     assert response.status_code == 404, response.text
-    assert _error_code(response) == "invoice_not_found"
-    got = (await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(owner))).json()
-    assert (got["status"], got["amount_paid"]) == ("open", "0.00")
+    assert error_code(response) == "invoice_not_found"
+    await _assert_unpaid(api, owner, invoice["id"])
 
 
 # Voids
@@ -485,34 +468,29 @@ async def test_a_payment_on_another_merchants_invoice_is_not_found(api) -> None:
 async def test_voiding_a_declined_invoice_is_refused(api) -> None:
     key = await create_merchant(api)
     invoice = await _declined_invoice(api, key)
-    response = await api.post(
-        f"/v1/invoices/{invoice['id']}/void", json={"reason": "oops"}, headers=auth(key)
-    )
+    response = await _void(api, key, invoice["id"], "oops")
     assert response.status_code == 409, response.text
-    assert _error_code(response) == "invoice_not_voidable"
+    assert error_code(response) == "invoice_not_voidable"
 
 
 async def test_voiding_with_an_empty_reason_is_refused(api) -> None:
     key = await create_merchant(api)
-    invoice = await _open_invoice(api, key, (await create_buyer(api, key))["id"])
-    response = await api.post(f"/v1/invoices/{invoice['id']}/void", json={"reason": ""}, headers=auth(key))
+    invoice = await _open_invoice(api, key)
+    response = await _void(api, key, invoice["id"], "")
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
-    got = (await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))).json()
+    assert error_code(response) == "invalid_request"
+    got = await _read_invoice(api, key, invoice["id"])
     assert (got["status"], got["void_reason"]) == ("open", None)
 
 
 async def test_voiding_another_merchants_invoice_is_not_found(api) -> None:
     owner = await create_merchant(api)
     other = await create_merchant(api)
-    invoice = await _open_invoice(api, owner, (await create_buyer(api, owner))["id"])
-    response = await api.post(
-        f"/v1/invoices/{invoice['id']}/void", json={"reason": "not mine"}, headers=auth(other)
-    )
+    invoice = await _open_invoice(api, owner)
+    response = await _void(api, other, invoice["id"], "not mine")
     assert response.status_code == 404, response.text
-    assert _error_code(response) == "invoice_not_found"
-    got = (await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(owner))).json()
-    assert got["status"] == "open"
+    assert error_code(response) == "invoice_not_found"
+    assert (await _read_invoice(api, owner, invoice["id"]))["status"] == "open"
 
 
 # The schema

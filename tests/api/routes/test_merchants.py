@@ -5,14 +5,7 @@ import uuid
 import pytest
 
 from tests.conftest import ADMIN_KEY
-from tests.utils.factories import auth, create_merchant
-
-
-def _error_code(response) -> str:
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}, body
-    return body["error"]["code"]
+from tests.utils.factories import auth, create_merchant, error_code
 
 
 async def test_admin_creates_a_merchant_with_its_own_api_key(api) -> None:
@@ -40,13 +33,13 @@ async def test_each_merchant_gets_a_distinct_id_and_api_key(api) -> None:
 async def test_creating_a_merchant_without_a_key_is_unauthorized(api) -> None:
     response = await api.post("/v1/merchants", json={"name": "Nobody"})
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 async def test_creating_a_merchant_with_a_wrong_admin_key_is_unauthorized(api) -> None:
     response = await api.post("/v1/merchants", json={"name": "Nobody"}, headers=auth(ADMIN_KEY + "x"))
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 async def test_creating_a_merchant_with_a_non_bearer_scheme_is_unauthorized(api) -> None:
@@ -54,20 +47,20 @@ async def test_creating_a_merchant_with_a_non_bearer_scheme_is_unauthorized(api)
         "/v1/merchants", json={"name": "Nobody"}, headers={"Authorization": f"Basic {ADMIN_KEY}"}
     )
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 async def test_a_merchant_api_key_is_not_an_admin_key(api) -> None:
     key = await create_merchant(api)
     response = await api.post("/v1/merchants", json={"name": "Impostor"}, headers=auth(key))
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 async def test_the_admin_key_is_not_a_merchant_api_key(api) -> None:
     response = await api.get("/v1/invoices", headers=auth(ADMIN_KEY))
     assert response.status_code == 401
-    assert _error_code(response) == "unauthorized"
+    assert error_code(response) == "unauthorized"
 
 
 @pytest.mark.parametrize("admin_key", [None, ""], ids=["unset", "empty"])
@@ -78,7 +71,7 @@ async def test_admin_endpoints_are_unauthorized_when_no_admin_key_is_configured(
         for headers in ({}, auth(ADMIN_KEY), {"Authorization": "Bearer "}):
             response = await client.post("/v1/merchants", json={"name": "Nobody"}, headers=headers)
             assert response.status_code == 401, (headers, response.text)
-            assert _error_code(response) == "unauthorized"
+            assert error_code(response) == "unauthorized"
 
 
 @pytest.mark.parametrize(
@@ -89,7 +82,7 @@ async def test_admin_endpoints_are_unauthorized_when_no_admin_key_is_configured(
 async def test_creating_a_merchant_with_a_bad_body_is_refused(api, body) -> None:
     response = await api.post("/v1/merchants", json=body, headers=auth(ADMIN_KEY))
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
+    assert error_code(response) == "invalid_request"
 
 
 async def test_creating_a_merchant_with_malformed_json_is_refused(api) -> None:
@@ -97,4 +90,4 @@ async def test_creating_a_merchant_with_malformed_json_is_refused(api) -> None:
         "/v1/merchants", content=b'{"name": ', headers=auth(ADMIN_KEY) | {"Content-Type": "application/json"}
     )
     assert response.status_code == 422, response.text
-    assert _error_code(response) == "invalid_request"
+    assert error_code(response) == "invalid_request"
