@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from activities.credit import CreditActivities
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
+from activities.scoring import ScoringActivities
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
@@ -23,6 +24,7 @@ def build_worker(
 ) -> Worker:
     credit = CreditActivities(sessions)
     issuing = IssuingActivities(sessions)
+    scoring = ScoringActivities(sessions)
     email = EmailActivities(
         sessions,
         MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url),
@@ -32,9 +34,9 @@ def build_worker(
         task_queue=settings.temporal_task_queue,
         workflows=[InvoiceWorkflow],
         activities=[
-            credit.reserve_credit, credit.adjust_credit, credit.suspend_buyer,
-            credit.reinstate_buyer, issuing.assign_invoice_number, issuing.save_invoice,
-            email.send_email,
+            scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
+            credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,
+            issuing.assign_invoice_number, issuing.save_invoice, email.send_email,
         ],
     )
 

@@ -1,4 +1,5 @@
-"""Credit line activities: reserve, adjust and release what an invoice holds; suspend, reinstate."""
+"""Credit line activities: reserve, adjust and release what an invoice holds; suspend and
+reinstate buyers; learn from settled invoices. Each is atomic and safe to run twice."""
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -8,13 +9,21 @@ from payinvoice.contracts import (
     AdjustCreditInput,
     BuyerCreditInput,
     CreditDecision,
+    RecordSettlementInput,
     ReserveCreditInput,
 )
-from payinvoice.db.models import Buyer, CreditReservation, Invoice
-from payinvoice.domain.credit import decline_reason
-from payinvoice.domain.status import BuyerStatus, InvoiceStatus
+from payinvoice.db.models import Buyer, CreditEvent, CreditReservation, Invoice, Merchant, Settlement, utcnow
+from payinvoice.db.session import dialect_insert
+from payinvoice.domain.credit import Assessment, Outcome, Rule, approval, decline
+from payinvoice.domain.policy import next_limit, record_settlement
+from payinvoice.domain.status import BuyerStatus, DeclineReason, InvoiceStatus
 
-FINAL_NOTICE = "final_notice"
+# Suspensions the lifecycle sets and lifts; a merchant's own ("manual") is never lifted here.
+AUTOMATIC_SUSPENSIONS = ("final_notice", "overdue")
+
+
+class _CapReached(Exception):
+    """The merchant's total exposure cap is full: undo the buyer's hold."""
 
 
 class CreditActivities:
@@ -23,39 +32,79 @@ class CreditActivities:
 
     @activity.defn
     async def reserve_credit(self, request: ReserveCreditInput) -> CreditDecision:
-        """Hold `amount` on the buyer's line in one conditional UPDATE, so racing checkouts
-        can never push exposure over the limit."""
-        async with self._sessions.begin() as session:
-            if await session.get(CreditReservation, request.invoice_id) is not None:
-                return CreditDecision(approved=True)  # a retry of a reservation that committed
-            held = await session.execute(
-                update(Buyer)
-                .where(
-                    Buyer.id == request.buyer_id,
-                    Buyer.status == BuyerStatus.ACTIVE,
-                    Buyer.currency == request.currency,
-                    Buyer.exposure + request.amount <= Buyer.credit_limit,
-                )
-                .values(exposure=Buyer.exposure + request.amount)
-            )
-            if held.rowcount == 1:  # type: ignore[attr-defined]
-                session.add(
-                    CreditReservation(
-                        invoice_id=request.invoice_id, buyer_id=request.buyer_id,
-                        amount=request.amount, version=0,
-                    )
-                )
-                return CreditDecision(approved=True)
+        """Hold the amount on the buyer's line, and on the merchant's total when a cap applies,
+        in conditional UPDATEs: racing checkouts can never push either over its limit."""
+        declined_externally = request.external_decision == "decline"
+        try:
+            async with self._sessions.begin() as session:
+                held = not declined_externally and await self._hold(session, request)
+        except _CapReached:
+            held = False
+        async with self._sessions() as session:
             buyer = await session.get(Buyer, request.buyer_id)
-        if buyer is None:
-            return CreditDecision(approved=False, decline_reason="buyer_suspended")
-        reason = decline_reason(
-            buyer_status=buyer.status, buyer_currency=buyer.currency,
-            credit_limit=buyer.credit_limit, exposure=buyer.exposure,
-            currency=request.currency, amount=request.amount,
+            merchant = await session.get(Merchant, request.merchant_id)
+        if buyer is None or merchant is None:
+            raise LookupError(f"buyer {request.buyer_id} of merchant {request.merchant_id} is gone")
+        policy = request.policy
+        # What the decision saw: the exposure before this order.
+        seen = buyer.exposure - request.amount if held else buyer.exposure
+        if held:
+            assessment = approval(
+                amount=request.amount, review_all=buyer.review_all,
+                auto_approve_up_to=policy.auto_approve_up_to if policy else None,
+                external_review=request.external_decision == "review",
+            )
+        elif declined_externally:
+            assessment = Assessment(
+                Outcome.DECLINED, Rule.EXTERNAL_CHECK, DeclineReason.EXTERNAL_CHECK_DECLINED
+            )
+        else:
+            assessment = decline(
+                buyer_status=buyer.status, buyer_currency=buyer.currency,
+                credit_limit=buyer.credit_limit, exposure=buyer.exposure, currency=request.currency,
+                amount=request.amount, merchant_exposure=merchant.exposure,
+                max_total_exposure=policy.max_total_exposure if policy else None,
+            ) or Assessment(Outcome.DECLINED, Rule.CREDIT_LIMIT, DeclineReason.CREDIT_LIMIT_EXCEEDED)
+        return CreditDecision(
+            outcome=assessment.outcome, rule=assessment.rule,
+            reason=assessment.reason, limit=buyer.credit_limit, exposure=seen,
+            amount=request.amount, evaluated_at=utcnow(),
+            policy_version=policy.version if policy else None,
         )
-        # The update missed but the re-read fits: the line moved in between; decline safely.
-        return CreditDecision(approved=False, decline_reason=str(reason or "credit_limit_exceeded"))
+
+    async def _hold(self, session: AsyncSession, request: ReserveCreditInput) -> bool:
+        if await session.get(CreditReservation, request.invoice_id) is not None:
+            return True  # a retry of a reservation that committed
+        on_buyer = await session.execute(
+            update(Buyer)
+            .where(
+                Buyer.id == request.buyer_id,
+                Buyer.status == BuyerStatus.ACTIVE,
+                Buyer.currency == request.currency,
+                Buyer.exposure + request.amount <= Buyer.credit_limit,
+            )
+            .values(exposure=Buyer.exposure + request.amount)
+        )
+        if on_buyer.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        policy = request.policy
+        counts_for_merchant = policy is not None and policy.currency == request.currency
+        if counts_for_merchant:
+            conditions = [Merchant.id == request.merchant_id]
+            if policy is not None and policy.max_total_exposure is not None:
+                conditions.append(Merchant.exposure + request.amount <= policy.max_total_exposure)
+            on_merchant = await session.execute(
+                update(Merchant).where(*conditions).values(exposure=Merchant.exposure + request.amount)
+            )
+            if on_merchant.rowcount != 1:  # type: ignore[attr-defined]
+                raise _CapReached
+        session.add(
+            CreditReservation(
+                invoice_id=request.invoice_id, buyer_id=request.buyer_id, amount=request.amount,
+                version=0, merchant_id=request.merchant_id if counts_for_merchant else None,
+            )
+        )
+        return True
 
     @activity.defn
     async def adjust_credit(self, request: AdjustCreditInput) -> None:
@@ -70,54 +119,124 @@ class CreditActivities:
                         CreditReservation.version < request.version,
                     )
                     .values(version=request.version)
-                    .returning(CreditReservation.buyer_id, CreditReservation.amount)
+                    .returning(
+                        CreditReservation.buyer_id, CreditReservation.amount,
+                        CreditReservation.merchant_id,
+                    )
                 )
             ).first()
             if claimed is None or claimed.amount == request.amount:
                 return
+            delta = claimed.amount - request.amount
             await session.execute(
                 update(CreditReservation)
                 .where(CreditReservation.invoice_id == request.invoice_id)
                 .values(amount=request.amount)
             )
             await session.execute(
-                update(Buyer)
-                .where(Buyer.id == claimed.buyer_id)
-                .values(exposure=Buyer.exposure - (claimed.amount - request.amount))
+                update(Buyer).where(Buyer.id == claimed.buyer_id).values(exposure=Buyer.exposure - delta)
             )
+            if claimed.merchant_id is not None:
+                await session.execute(
+                    update(Merchant)
+                    .where(Merchant.id == claimed.merchant_id)
+                    .values(exposure=Merchant.exposure - delta)
+                )
 
     @activity.defn
     async def suspend_buyer(self, request: BuyerCreditInput) -> None:
-        """Final notice: no new credit until this buyer pays."""
+        """No new credit until this buyer pays (final notice, or overdue past the policy's days)."""
         async with self._sessions.begin() as session:
-            await session.execute(
+            suspended = await session.execute(
                 update(Buyer)
                 .where(Buyer.id == request.buyer_id, Buyer.status == BuyerStatus.ACTIVE)
-                .values(status=BuyerStatus.SUSPENDED, suspended_reason=FINAL_NOTICE)
+                .values(status=BuyerStatus.SUSPENDED, suspended_reason=request.reason)
             )
+            if suspended.rowcount == 1:  # type: ignore[attr-defined]
+                await self._event(
+                    session, f"suspended:{request.invoice_id}", request.buyer_id, "suspended",
+                    f"invoice {request.invoice_id}: {request.reason.replace('_', ' ')}",
+                    request.invoice_id,
+                )
 
     @activity.defn
     async def reinstate_buyer(self, request: BuyerCreditInput) -> None:
-        """Lift a final-notice suspension unless another invoice is still past its final notice.
+        """Lift an automatic suspension unless another invoice still holds one.
 
         A suspension the merchant set by hand is left alone."""
-        still_past_final_notice = (
+        still_suspending = (
             select(Invoice.id)
             .where(
                 Invoice.buyer_id == request.buyer_id,
                 Invoice.id != request.invoice_id,
-                Invoice.final_notice_sent.is_(True),
+                Invoice.suspends_buyer.is_(True),
                 Invoice.status.in_([InvoiceStatus.OVERDUE, InvoiceStatus.UNCOLLECTIBLE]),
             )
             .exists()
         )
         async with self._sessions.begin() as session:
-            await session.execute(
+            reinstated = await session.execute(
                 update(Buyer)
                 .where(
                     Buyer.id == request.buyer_id,
-                    Buyer.suspended_reason == FINAL_NOTICE,
-                    ~still_past_final_notice,
+                    Buyer.suspended_reason.in_(AUTOMATIC_SUSPENSIONS),
+                    ~still_suspending,
                 )
                 .values(status=BuyerStatus.ACTIVE, suspended_reason=None)
             )
+            if reinstated.rowcount == 1:  # type: ignore[attr-defined]
+                await self._event(
+                    session, f"reinstated:{request.invoice_id}", request.buyer_id, "reinstated",
+                    f"invoice {request.invoice_id} settled", request.invoice_id,
+                )
+
+    @activity.defn
+    async def record_settlement(self, request: RecordSettlementInput) -> None:
+        """Add a settled invoice to the buyer's payment record and let a policy limit learn."""
+        async with self._sessions.begin() as session:
+            # Written first: it takes the write lock, and a retry stops here.
+            inserted = await session.execute(
+                dialect_insert(session, Settlement)
+                .values(
+                    invoice_id=request.invoice_id, buyer_id=request.buyer_id,
+                    days_late=request.days_late, settled_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
+                .returning(Settlement.invoice_id)
+            )
+            if inserted.first() is None:
+                return
+            buyer = await session.scalar(
+                select(Buyer).where(Buyer.id == request.buyer_id).with_for_update()
+            )
+            if buyer is None:
+                return
+            record = record_settlement(buyer.payment_record(), request.days_late)
+            buyer.invoices_paid, buyer.paid_on_time = record.invoices_paid, record.paid_on_time
+            buyer.on_time_streak, buyer.total_days_late = record.on_time_streak, record.total_days_late
+            buyer.worst_days_late = record.worst_days_late
+            policy = request.policy
+            if policy is None or buyer.limit_source != "policy" or policy.currency != buyer.currency:
+                return
+            change = next_limit(buyer.credit_limit, record, request.days_late, policy)
+            if change.reason is not None:
+                await self._event(
+                    session, f"learned:{request.invoice_id}", buyer.id, "limit_changed", change.reason,
+                    request.invoice_id, old_limit=buyer.credit_limit, new_limit=change.limit,
+                )
+                buyer.credit_limit = change.limit
+
+    @staticmethod
+    async def _event(
+        session: AsyncSession, key: str, buyer_id: str, kind: str, reason: str, invoice_id: str | None,
+        old_limit: int | None = None, new_limit: int | None = None,
+    ) -> None:
+        await session.execute(
+            dialect_insert(session, CreditEvent)
+            .values(
+                key=key, buyer_id=buyer_id, kind=kind, reason=reason, invoice_id=invoice_id,
+                old_limit=old_limit, new_limit=new_limit, created_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+

@@ -56,6 +56,7 @@ class IssuingActivities:
             "amount_due": amount_due(view.total, view.amount_paid),
             "due_at": view.due_at,
             "final_notice_sent": view.final_notice_sent,
+            "suspends_buyer": view.suspends_buyer,
             "document": to_document(view),
             "version": view.version,
             "updated_at": models.utcnow(),

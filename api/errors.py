@@ -22,6 +22,7 @@ UPDATE_ERROR_STATUS: dict[str, int] = {
     ErrorType.INVOICE_NOT_PAYABLE: 409,
     ErrorType.INVOICE_HAS_PAYMENTS: 409,
     ErrorType.INVOICE_NOT_VOIDABLE: 409,
+    ErrorType.INVOICE_NOT_IN_REVIEW: 409,
 }
 
 HTTP_CODES: dict[int, str] = {

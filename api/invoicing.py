@@ -28,8 +28,9 @@ from payinvoice.contracts import (
 from payinvoice.db.models import Buyer, Invoice, Merchant
 from payinvoice.domain.lines import parse_line
 from payinvoice.domain.money import exponent, from_minor
+from payinvoice.domain.policy import CreditPolicy
 from payinvoice.domain.schedule import DEFAULT_LADDER
-from payinvoice.domain.status import FINAL, amount_due, overpaid_amount
+from payinvoice.domain.status import FINAL, InvoiceStatus, amount_due, overpaid_amount
 from payinvoice.settings import Settings
 from workflows.invoice import InvoiceWorkflow
 
@@ -42,6 +43,11 @@ def invoice_out(view: InvoiceView) -> InvoiceOut:
         line.update(line_total=money(priced.line_total), tax_amount=money(priced.tax_amount))
     for payment, paid in zip(document["payments"], view.payments, strict=True):
         payment["amount"] = from_minor(paid.amount, paid.currency)
+    if view.decision is not None:
+        decision = view.decision
+        document["decision"].update(
+            limit=money(decision.limit), exposure=money(decision.exposure), amount=money(decision.amount)
+        )
     document.update(
         id=view.invoice_id,
         subtotal=money(view.subtotal), tax_total=money(view.tax_total), total=money(view.total),
@@ -54,7 +60,7 @@ def invoice_out(view: InvoiceView) -> InvoiceOut:
 
 
 def checkout_input(
-    body: InvoiceCreate, merchant: Merchant, buyer: Buyer, settings: Settings
+    body: InvoiceCreate, merchant: Merchant, buyer: Buyer, policy: CreditPolicy, settings: Settings
 ) -> InvoiceInput:
     """Validate the checkout body into the workflow's input; bad input raises before anything runs."""
     exponent(body.currency)
@@ -68,7 +74,7 @@ def checkout_input(
         buyer_id=buyer.id, order_id=body.order_id, currency=body.currency, lines=lines,
         payment_terms_days=terms, created_at=datetime.now(UTC), request_id=str(uuid.uuid4()),
         purchase_order=body.purchase_order, ladder=list(DEFAULT_LADDER),
-        day_seconds=settings.day_seconds,
+        day_seconds=settings.day_seconds, policy=policy,
     )
     new_invoice_view(invoice)  # prices the lines: refuses totals out of range
     return invoice
@@ -114,7 +120,10 @@ async def checkout(
         if row is None:
             raise ApiError(409, "order_in_progress", "this order is being processed") from None
         return 200, from_document(row.document)
-    return (201 if result.created else 200), result.invoice
+    if not result.created:
+        return 200, result.invoice
+    waiting = result.invoice.status == InvoiceStatus.PENDING_REVIEW
+    return (202 if waiting else 201), result.invoice
 
 
 async def find_by_order(session: AsyncSession, merchant: Merchant, order_id: str) -> InvoiceView | None:

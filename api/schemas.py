@@ -17,6 +17,7 @@ class Strict(BaseModel):
 
 class MerchantCreate(Strict):
     name: str = Text
+    currency: str = Field(default="EUR", min_length=3, max_length=3, description="Of the credit policy.")
 
 
 class MerchantCreated(BaseModel):
@@ -33,8 +34,12 @@ class BuyerCreate(Strict):
     name: str = Text
     email: str = Field(min_length=3, max_length=320)
     currency: str = Field(min_length=3, max_length=3)
-    credit_limit: str = Field(max_length=40, examples=["5000.00"])
+    credit_limit: str | None = Field(
+        default=None, max_length=40, examples=["5000.00"],
+        description="Omit it to let the merchant's credit policy set and learn the limit.",
+    )
     payment_terms_days: int = Field(default=30, ge=0, le=365)
+    review_all: bool = False
 
 
 class BuyerUpdate(Strict):
@@ -42,6 +47,8 @@ class BuyerUpdate(Strict):
     email: str | None = Field(default=None, min_length=3, max_length=320)
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
     status: Literal["active", "suspended"] | None = None
+    limit_source: Literal["manual", "policy"] | None = None
+    review_all: bool | None = None
 
 
 class Credit(BaseModel):
@@ -51,6 +58,15 @@ class Credit(BaseModel):
     status: str
 
 
+class PaymentRecordOut(BaseModel):
+    invoices_paid: int
+    paid_on_time: int
+    on_time_streak: int
+    average_days_late: str
+    worst_days_late: int
+    overdue_amount: str
+
+
 class BuyerOut(BaseModel):
     id: str
     external_id: str
@@ -58,10 +74,65 @@ class BuyerOut(BaseModel):
     email: str
     currency: str
     credit_limit: str
+    limit_source: str
+    review_all: bool
     payment_terms_days: int
     status: str
     credit: Credit
+    payment_record: PaymentRecordOut
     created_at: datetime
+
+
+class CreditEventOut(BaseModel):
+    kind: str
+    old_limit: str | None
+    new_limit: str | None
+    reason: str
+    invoice_id: str | None
+    created_at: datetime
+
+
+class CreditHistory(BaseModel):
+    data: list[CreditEventOut]
+
+
+# Credit policy
+
+
+class GrowthIO(Strict):
+    after_on_time_payments: int = Field(ge=1, le=1000)
+    step: str = Field(max_length=40)
+    cap: str = Field(max_length=40)
+
+
+class ReductionIO(Strict):
+    on_days_late_over: int = Field(ge=0, le=3650)
+    factor: str = Field(max_length=12, examples=["0.5"])
+
+
+class CreditPolicyIn(Strict):
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    new_buyer_limit: str = Field(max_length=40)
+    max_limit: str = Field(max_length=40)
+    auto_approve_up_to: str | None = Field(default=None, max_length=40)
+    max_total_exposure: str | None = Field(default=None, max_length=40)
+    growth: GrowthIO | None = None
+    reduction: ReductionIO | None = None
+    suspend_after_days_overdue: int | None = Field(default=None, ge=1, le=3650)
+    review_days: int = Field(default=2, ge=1, le=365)
+
+
+class CreditPolicyOut(BaseModel):
+    version: int
+    currency: str
+    new_buyer_limit: str
+    max_limit: str
+    auto_approve_up_to: str | None
+    max_total_exposure: str | None
+    growth: GrowthIO | None
+    reduction: ReductionIO | None
+    suspend_after_days_overdue: int | None
+    review_days: int
 
 
 # Invoices
@@ -93,6 +164,11 @@ class PaymentIn(Strict):
 
 class VoidIn(Strict):
     reason: str = Field(min_length=1, max_length=500)
+
+
+class ReviewIn(Strict):
+    decision: Literal["approve", "decline"]
+    note: str = Field(default="", max_length=1000)
 
 
 class LineOut(BaseModel):
@@ -129,6 +205,23 @@ class EmailFailureOut(BaseModel):
     at: datetime
 
 
+class DecisionOut(BaseModel):
+    outcome: str
+    reason: str | None
+    rule: str
+    limit: str
+    exposure: str
+    amount: str
+    policy_version: int | None
+    evaluated_at: datetime
+
+
+class ReviewOut(BaseModel):
+    decision: str
+    note: str
+    at: datetime
+
+
 class InvoiceOut(BaseModel):
     id: str
     number: str | None
@@ -154,6 +247,8 @@ class InvoiceOut(BaseModel):
     next_reminder: NextReminderOut | None
     email_failures: list[EmailFailureOut]
     void_reason: str | None
+    decision: DecisionOut | None
+    review: ReviewOut | None
     workflow_id: str
     created_at: datetime
 

@@ -15,6 +15,7 @@ from typing import Any
 from temporalio.converter import AdvancedJSONEncoder, value_to_type
 
 from payinvoice.domain.lines import Line, PricedLine, price_lines
+from payinvoice.domain.policy import CreditPolicy
 from payinvoice.domain.schedule import ReminderStage
 from payinvoice.domain.status import InvoiceStatus
 
@@ -47,6 +48,7 @@ class ErrorType(StrEnum):
     INVOICE_NOT_PAYABLE = "invoice_not_payable"
     INVOICE_HAS_PAYMENTS = "invoice_has_payments"
     INVOICE_NOT_VOIDABLE = "invoice_not_voidable"
+    INVOICE_NOT_IN_REVIEW = "invoice_not_in_review"
 
 
 @dataclass
@@ -65,6 +67,29 @@ class InvoiceInput:
     purchase_order: str | None = None
     ladder: list[ReminderStage] = field(default_factory=list)
     day_seconds: float = 86400.0
+    # The merchant's credit policy in force at checkout, frozen into the decision.
+    policy: CreditPolicy | None = None
+
+
+@dataclass
+class CreditDecision:
+    """What the credit decision saw and which rule decided (see payinvoice.domain.credit)."""
+
+    outcome: str
+    rule: str
+    limit: int
+    exposure: int
+    amount: int
+    evaluated_at: datetime
+    reason: str | None = None
+    policy_version: int | None = None
+
+
+@dataclass
+class Review:
+    decision: str
+    note: str
+    at: datetime
 
 
 @dataclass
@@ -131,6 +156,9 @@ class InvoiceView:
     email_failures: list[EmailFailure] = field(default_factory=list)
     final_notice_sent: bool = False
     void_reason: str | None = None
+    decision: CreditDecision | None = None
+    review: Review | None = None
+    suspends_buyer: bool = False
     version: int = 0
 
 
@@ -159,21 +187,44 @@ class VoidInput:
     reason: str
 
 
+@dataclass
+class ReviewInput:
+    decision: str  # "approve" | "decline"
+    note: str = ""
+
+
 # Activity payloads
 
 
 @dataclass
 class ReserveCreditInput:
     invoice_id: str
+    merchant_id: str
     buyer_id: str
     currency: str
     amount: int
+    policy: CreditPolicy | None = None
+    # The merchant's external check: approve | decline | review | none.
+    external_decision: str = "none"
 
 
 @dataclass
-class CreditDecision:
-    approved: bool
-    decline_reason: str | None = None
+class ExternalCheckInput:
+    merchant_id: str
+    buyer_id: str
+    currency: str
+    amount: int
+    day_seconds: float
+
+
+@dataclass
+class ExternalCheckResult:
+    """`decision`: approve | decline | review | none (no check configured);
+    `source`: cache | remote | fallback | none."""
+
+    decision: str
+    source: str
+    limit: int | None = None
 
 
 @dataclass
@@ -189,6 +240,18 @@ class AdjustCreditInput:
 class BuyerCreditInput:
     buyer_id: str
     invoice_id: str
+    # Why a suspension happens: "final_notice" or "overdue".
+    reason: str = "final_notice"
+
+
+@dataclass
+class RecordSettlementInput:
+    """A settled invoice for the buyer's payment record; the policy decides what the limit learns."""
+
+    buyer_id: str
+    invoice_id: str
+    days_late: int
+    policy: CreditPolicy | None = None
 
 
 @dataclass
@@ -234,9 +297,9 @@ def new_invoice_view(invoice: InvoiceInput) -> InvoiceView:
     )
 
 
-def to_document(view: InvoiceView) -> dict[str, Any]:
-    """The JSON document of an invoice view, as stored in the read model."""
-    return json.loads(json.dumps(view, cls=AdvancedJSONEncoder))
+def to_document(value: Any) -> dict[str, Any]:
+    """The JSON document of a contract dataclass (an invoice view, a policy), as stored."""
+    return json.loads(json.dumps(value, cls=AdvancedJSONEncoder))
 
 
 def from_document(document: dict[str, Any]) -> InvoiceView:

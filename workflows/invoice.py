@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.credit import CreditActivities
     from activities.email import EmailActivities
     from activities.issuing import IssuingActivities
+    from activities.scoring import ScoringActivities
     from payinvoice.contracts import (
         INVOICE_WORKFLOW,
         AdjustCreditInput,
@@ -25,29 +26,45 @@ with workflow.unsafe.imports_passed_through():
         BuyerCreditInput,
         CheckoutRequest,
         CheckoutResult,
+        CreditDecision,
         EmailFailure,
         EmailKind,
         ErrorType,
+        ExternalCheckInput,
         InvoiceInput,
         InvoiceView,
         NextReminder,
         Payment,
         RecordPaymentInput,
+        RecordSettlementInput,
         ReminderSent,
         ReserveCreditInput,
+        Review,
+        ReviewInput,
         SaveInvoiceInput,
         SendEmailInput,
         VoidInput,
         new_invoice_view,
     )
-    from payinvoice.domain.schedule import Step, due_at, due_date, timeline
-    from payinvoice.domain.status import EXPOSED, PAYABLE, VOIDABLE, InvoiceStatus, amount_due
+    from payinvoice.domain.credit import Outcome, Rule
+    from payinvoice.domain.policy import days_late
+    from payinvoice.domain.schedule import OVERDUE_STEP, SUSPENSION_STEP, Step, due_at, due_date, timeline
+    from payinvoice.domain.status import (
+        EXPOSED,
+        PAYABLE,
+        VOIDABLE,
+        DeclineReason,
+        InvoiceStatus,
+        amount_due,
+    )
 
 # The decision path runs as local activities: no server round trip while the checkout waits.
 DECISION = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=2)),
 }
+# The merchant's scoring endpoint has its own hard timeout (at most 30 s) inside the activity.
+EXTERNAL_CHECK = {**DECISION, "start_to_close_timeout": timedelta(seconds=35)}
 # Emails and ledger writes retry until they succeed: an outage delays them, never drops them.
 SIDE_EFFECT = {
     "start_to_close_timeout": timedelta(seconds=60),
@@ -69,7 +86,7 @@ class InvoiceWorkflow:
 
     @workflow.run
     async def run(self, invoice: InvoiceInput) -> InvoiceView:
-        if await self._reserve_credit():
+        if await self._decide_credit():
             await self._issue()
             await self._remind_until_settled()
             await self._settle()
@@ -136,23 +153,83 @@ class InvoiceWorkflow:
     def _validate_void(self, request: VoidInput) -> None:
         self._check_voidable()
 
+    @workflow.update
+    async def review(self, request: ReviewInput) -> InvoiceView:
+        """A person's decision on an order waiting for review; answers once it took effect."""
+        self._view.review = Review(decision=request.decision, note=request.note, at=workflow.now())
+        await workflow.wait_condition(lambda: self._view.status != InvoiceStatus.PENDING_REVIEW)
+        return self._view
+
+    @review.validator
+    def _validate_review(self, request: ReviewInput) -> None:
+        if self._view.status != InvoiceStatus.PENDING_REVIEW or self._view.review is not None:
+            raise ApplicationError(
+                f"invoice is {self._view.status}, not waiting for review",
+                type=ErrorType.INVOICE_NOT_IN_REVIEW,
+            )
+
     # The lifecycle
 
-    async def _reserve_credit(self) -> bool:
+    async def _decide_credit(self) -> bool:
+        """The merchant's external check (when it has one), then the reservation; an order that
+        needs a person waits, reserved, for their review."""
+        check = await workflow.execute_local_activity_method(
+            ScoringActivities.check_credit_externally,
+            ExternalCheckInput(
+                merchant_id=self._view.merchant_id, buyer_id=self._view.buyer_id,
+                currency=self._view.currency, amount=self._view.total,
+                day_seconds=self._input.day_seconds,
+            ),
+            **EXTERNAL_CHECK,
+        )
         decision = await workflow.execute_local_activity_method(
             CreditActivities.reserve_credit,
             ReserveCreditInput(
-                invoice_id=self._view.invoice_id, buyer_id=self._view.buyer_id,
-                currency=self._view.currency, amount=self._view.total,
+                invoice_id=self._view.invoice_id, merchant_id=self._view.merchant_id,
+                buyer_id=self._view.buyer_id, currency=self._view.currency,
+                amount=self._view.total, policy=self._input.policy, external_decision=check.decision,
             ),
             **DECISION,
         )
-        if not decision.approved:
+        self._record_decision(decision)
+        if decision.outcome == Outcome.DECLINED:
             self._view.status = InvoiceStatus.DECLINED
-            self._view.decline_reason = decision.decline_reason
+            self._view.decline_reason = decision.reason
             await self._save(local=True)
             self._decided = True
-        return decision.approved
+            return False
+        if decision.outcome == Outcome.REVIEW:
+            self._view.status = InvoiceStatus.PENDING_REVIEW
+            await self._save(local=True)
+            self._decided = True
+            return await self._await_review()
+        return True
+
+    async def _await_review(self) -> bool:
+        """Wait for a person up to the review deadline; a decline or no answer releases the credit."""
+        review_days = self._input.policy.review_days if self._input.policy else 2
+        try:
+            await workflow.wait_condition(
+                lambda: self._view.review is not None,
+                timeout=review_days * self._input.day_seconds,
+            )
+        except TimeoutError:
+            pass
+        review = self._view.review
+        if review is not None and review.decision == "approve":
+            return True
+        async with self._lock:
+            decision = self._view.decision
+            assert decision is not None
+            decision.outcome = Outcome.DECLINED
+            decision.rule = Rule.MANUAL_REVIEW if review else Rule.REVIEW_DEADLINE
+            decision.reason = DeclineReason.REVIEW_DECLINED if review else DeclineReason.REVIEW_EXPIRED
+            self._record_decision(decision)
+            self._view.status = InvoiceStatus.DECLINED
+            self._view.decline_reason = decision.reason
+            await self._save()
+            await self._hold_credit()
+        return False
 
     async def _issue(self) -> None:
         issued = await workflow.execute_local_activity_method(
@@ -162,7 +239,11 @@ class InvoiceWorkflow:
         )
         now = workflow.now()
         terms = self._input.payment_terms_days
-        self._steps = timeline(now, terms, self._input.ladder, self._input.day_seconds)
+        policy = self._input.policy
+        self._steps = timeline(
+            now, terms, self._input.ladder, self._input.day_seconds,
+            policy.suspend_after_days_overdue if policy else None,
+        )
         self._view.number = issued.number
         self._view.payment_reference = issued.payment_reference
         self._view.issued_at = now
@@ -191,10 +272,21 @@ class InvoiceWorkflow:
         await workflow.wait_condition(self._settled)
 
     async def _settle(self) -> None:
-        """Paid or voided (the credit was released by the update): tell the buyer, and lift a
-        final-notice suspension this invoice may have caused."""
+        """Paid or voided (the credit was released by the update): tell the buyer, let the
+        payment record learn, and lift a suspension this invoice may have caused."""
         paid = self._view.status == InvoiceStatus.PAID
         await self._send(EmailKind.RECEIPT if paid else EmailKind.VOID)
+        if paid and self._view.due_at is not None:
+            last_paid_at = max(p.paid_at for p in self._view.payments)
+            await workflow.execute_activity_method(
+                CreditActivities.record_settlement,
+                RecordSettlementInput(
+                    buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id,
+                    days_late=days_late(self._view.due_at, last_paid_at, self._input.day_seconds),
+                    policy=self._input.policy,
+                ),
+                **SIDE_EFFECT,
+            )
         await workflow.execute_activity_method(
             CreditActivities.reinstate_buyer,
             BuyerCreditInput(buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id),
@@ -214,22 +306,37 @@ class InvoiceWorkflow:
         return not self._settled()
 
     async def _take_step(self, step: Step) -> None:
-        stage = step.stage
-        if stage is None:  # the due date has passed
+        if step.key == OVERDUE_STEP:
             self._view.status = InvoiceStatus.OVERDUE
             return
+        if step.key == SUSPENSION_STEP:
+            await self._suspend_buyer("overdue")
+            return
+        stage = step.stage
+        assert stage is not None
         if stage.sends_email and await self._send(EmailKind.REMINDER, stage.name):
             self._view.reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
         if stage.suspends_credit:
             self._view.final_notice_sent = True
-            await workflow.execute_activity_method(
-                CreditActivities.suspend_buyer,
-                BuyerCreditInput(buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id),
-                **SIDE_EFFECT,
-            )
+            await self._suspend_buyer("final_notice")
         if stage.marks_uncollectible:
             self._view.status = InvoiceStatus.UNCOLLECTIBLE
             await self._hold_credit()
+
+    async def _suspend_buyer(self, reason: str) -> None:
+        self._view.suspends_buyer = True
+        await workflow.execute_activity_method(
+            CreditActivities.suspend_buyer,
+            BuyerCreditInput(
+                buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id, reason=reason
+            ),
+            **SIDE_EFFECT,
+        )
+
+    def _record_decision(self, decision: CreditDecision) -> None:
+        """On the invoice, and in the memo so that the Temporal UI shows why."""
+        self._view.decision = decision
+        workflow.upsert_memo({"decision": decision})
 
     async def _send(self, kind: EmailKind, stage: str | None = None) -> bool:
         result = await workflow.execute_activity_method(

@@ -17,9 +17,17 @@ from api.invoicing import (
     live_invoice,
     stored_invoice,
 )
+from api.policies import policy_in_force
 from api.routes.buyers import get_own_buyer
-from api.schemas import InvoiceCreate, InvoiceList, InvoiceOut, PaymentIn, VoidIn
-from payinvoice.contracts import ErrorType, InvoiceView, RecordPaymentInput, VoidInput, invoice_workflow_id
+from api.schemas import InvoiceCreate, InvoiceList, InvoiceOut, PaymentIn, ReviewIn, VoidIn
+from payinvoice.contracts import (
+    ErrorType,
+    InvoiceView,
+    RecordPaymentInput,
+    ReviewInput,
+    VoidInput,
+    invoice_workflow_id,
+)
 from payinvoice.domain.money import MoneyError, exponent, to_minor
 from payinvoice.domain.status import FINAL, InvoiceStatus
 from workflows.invoice import InvoiceWorkflow
@@ -31,7 +39,10 @@ router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=InvoiceOut,
-    responses={200: {"model": InvoiceOut}, 202: {"model": InvoiceOut}},
+    responses={
+        200: {"model": InvoiceOut, "description": "The same order again: the same invoice."},
+        202: {"model": InvoiceOut, "description": "Decision still pending, or waiting for review."},
+    },
 )
 async def create_invoice(
     body: InvoiceCreate, response: Response, session: SessionDep, merchant: CurrentMerchant,
@@ -43,7 +54,8 @@ async def create_invoice(
         response.status_code = status.HTTP_200_OK
         return invoice_out(existing)
     buyer = await get_own_buyer(session, merchant, body.buyer_id)
-    invoice = checkout_input(body, merchant, buyer, settings)
+    policy = await policy_in_force(session, merchant)
+    invoice = checkout_input(body, merchant, buyer, policy, settings)
     await session.close()  # hold no connection while the decision is made
     response.status_code, view = await checkout(client, session, invoice, settings)
     return invoice_out(view)
@@ -121,6 +133,23 @@ async def void_invoice(
                 raise
             view = await stored_invoice(session, merchant, invoice_id)
     raise _not_voidable(view)
+
+
+@router.post("/{invoice_id}/review", response_model=InvoiceOut)
+async def review_invoice(
+    invoice_id: str, body: ReviewIn, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep
+) -> InvoiceOut:
+    """Approve or decline an order waiting for review (once; only while it waits)."""
+    view = await stored_invoice(session, merchant, invoice_id, client)
+    if view.status == InvoiceStatus.PENDING_REVIEW:
+        try:
+            handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
+            review = ReviewInput(decision=body.decision, note=body.note)
+            return invoice_out(await handle.execute_update(InvoiceWorkflow.review, review))
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+    raise ApiError(409, ErrorType.INVOICE_NOT_IN_REVIEW, f"invoice is {view.status}, not waiting for review")
 
 
 def _not_voidable(view: InvoiceView) -> ApiError:

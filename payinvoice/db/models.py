@@ -10,11 +10,16 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from payinvoice.domain.policy import PaymentRecord
 
 
 def utcnow() -> datetime:
@@ -50,6 +55,10 @@ class Merchant(Base):
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Last invoice number handed out; incremented in the same transaction that records it.
     last_invoice_number: Mapped[int] = mapped_column(default=0)
+    # The currency of the merchant's credit policy and of `exposure`.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    # Open exposure over all buyers in `currency`, capped by the policy's max_total_exposure.
+    exposure: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -68,9 +77,27 @@ class Buyer(Base):
     exposure: Mapped[int] = mapped_column(default=0)
     payment_terms_days: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default="active")
-    # "manual" (set by the merchant) or "final_notice" (set by the dunning ladder).
+    # "manual" (set by the merchant), "final_notice" (the dunning ladder) or "overdue" (the policy).
     suspended_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    # "manual": set by the merchant and left alone; "policy": set and learned by the credit policy.
+    limit_source: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
+    review_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The payment record (see payinvoice.domain.policy.PaymentRecord).
+    invoices_paid: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    paid_on_time: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    on_time_streak: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    total_days_late: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    worst_days_late: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Last answer of the merchant's external credit check: {decision, limit, checked_at}.
+    external_check: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def payment_record(self) -> PaymentRecord:
+        return PaymentRecord(
+            invoices_paid=self.invoices_paid, paid_on_time=self.paid_on_time,
+            on_time_streak=self.on_time_streak, total_days_late=self.total_days_late,
+            worst_days_late=self.worst_days_late,
+        )
 
 
 class CreditReservation(Base):
@@ -80,6 +107,8 @@ class CreditReservation(Base):
     buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"), index=True)
     amount: Mapped[int]
     version: Mapped[int] = mapped_column(default=0)
+    # Set when the amount also counts in this merchant's total exposure (policy currency).
+    merchant_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class InvoiceNumber(Base):
@@ -112,6 +141,8 @@ class Invoice(Base):
     amount_due: Mapped[int]
     due_at: Mapped[datetime | None] = mapped_column(default=None)
     final_notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # This invoice suspended its buyer (final notice or the policy's overdue rule).
+    suspends_buyer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The whole InvoiceView as JSON: what the API renders.
     document: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=0)
@@ -129,3 +160,56 @@ class SentEmail(Base):
     kind: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str | None] = mapped_column(String(64), default=None)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CreditPolicyVersion(Base):
+    """Every version of a merchant's credit policy; the newest is in force."""
+
+    __tablename__ = "credit_policies"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CreditCheckSettings(Base):
+    """The merchant's external scoring endpoint."""
+
+    __tablename__ = "credit_check_settings"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    timeout_ms: Mapped[int] = mapped_column(Integer)
+    cache_days: Mapped[int] = mapped_column(Integer)
+    on_error: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Settlement(Base):
+    """One settled invoice in its buyer's payment record; the key makes recording it idempotent."""
+
+    __tablename__ = "settlements"
+
+    invoice_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"), index=True)
+    days_late: Mapped[int]
+    settled_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CreditEvent(Base):
+    """A change to a buyer's credit line, with its reason: the credit history."""
+
+    __tablename__ = "credit_events"
+    __table_args__ = (Index("ix_credit_events_buyer_created", "buyer_id", "created_at"),)
+
+    # Deterministic per cause (e.g. "settled:<invoice>"), so a retried activity records it once.
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    old_limit: Mapped[int | None] = mapped_column(default=None)
+    new_limit: Mapped[int | None] = mapped_column(default=None)
+    reason: Mapped[str] = mapped_column(String(500))
+    invoice_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 # The invoice turns overdue once its due date itself has passed.
 OVERDUE_AFTER_DAYS = 1
 OVERDUE_STEP = "overdue"
+SUSPENSION_STEP = "credit_suspension"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ DEFAULT_LADDER: tuple[ReminderStage, ...] = (
 
 @dataclass(frozen=True)
 class Step:
-    """A moment on an invoice's timeline: a ladder stage, or the overdue transition (stage None)."""
+    """A moment on an invoice's timeline: a ladder stage, or (stage None) the overdue transition
+    or the policy's credit suspension."""
 
     key: str
     at: datetime
@@ -61,12 +63,15 @@ def due_at(issued_at: datetime, terms_days: int, day_seconds: float) -> datetime
 
 def timeline(
     issued_at: datetime, terms_days: int, ladder: list[ReminderStage] | tuple[ReminderStage, ...],
-    day_seconds: float,
+    day_seconds: float, suspend_after_days_overdue: int | None = None,
 ) -> list[Step]:
     """Every step still ahead at issue, in order; stages already past at issue are skipped."""
     anchor = due_at(issued_at, terms_days, day_seconds)
     day = day_length(day_seconds)
-    steps = [Step(OVERDUE_STEP, anchor + OVERDUE_AFTER_DAYS * day, None)]
+    overdue_at = anchor + OVERDUE_AFTER_DAYS * day
+    steps = [Step(OVERDUE_STEP, overdue_at, None)]
+    if suspend_after_days_overdue is not None:
+        steps.append(Step(SUSPENSION_STEP, overdue_at + suspend_after_days_overdue * day, None))
     steps += [Step(s.name, anchor + s.offset_days * day, s) for s in ladder]
     # At equal instants the status changes before the reminder that mentions it goes out.
     ordered = sorted(steps, key=lambda step: (step.at, step.stage is not None))

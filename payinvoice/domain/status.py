@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class InvoiceStatus(StrEnum):
     PENDING = "pending"
+    PENDING_REVIEW = "pending_review"
     DECLINED = "declined"
     OPEN = "open"
     OVERDUE = "overdue"
@@ -17,6 +18,10 @@ class DeclineReason(StrEnum):
     CREDIT_LIMIT_EXCEEDED = "credit_limit_exceeded"
     BUYER_SUSPENDED = "buyer_suspended"
     CURRENCY_MISMATCH = "currency_mismatch"
+    MERCHANT_EXPOSURE_CAP = "merchant_exposure_cap"
+    REVIEW_DECLINED = "review_declined"
+    REVIEW_EXPIRED = "review_expired"
+    EXTERNAL_CHECK_DECLINED = "external_check_declined"
 
 
 class BuyerStatus(StrEnum):
@@ -29,7 +34,9 @@ PAYABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.OVERDUE, InvoiceStatus.UN
 # Statuses from which an invoice may be voided (and only while nothing is paid).
 VOIDABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.OVERDUE})
 # Statuses whose amount due counts against the buyer's credit line.
-EXPOSED = frozenset({InvoiceStatus.PENDING, InvoiceStatus.OPEN, InvoiceStatus.OVERDUE})
+EXPOSED = frozenset(
+    {InvoiceStatus.PENDING, InvoiceStatus.PENDING_REVIEW, InvoiceStatus.OPEN, InvoiceStatus.OVERDUE}
+)
 # Statuses after which the workflow has nothing left to do.
 FINAL = frozenset({InvoiceStatus.DECLINED, InvoiceStatus.PAID, InvoiceStatus.VOID})
 

@@ -19,36 +19,41 @@ async def exposure(sessions: async_sessionmaker[AsyncSession], buyer_id: str) ->
 
 
 async def test_a_retried_reservation_holds_the_amount_once(sessions) -> None:
-    _, buyer = await merchant_and_buyer(sessions)
+    merchant, buyer = await merchant_and_buyer(sessions)
     credit = CreditActivities(sessions)
-    request = ReserveCreditInput(invoice_id=str(uuid.uuid4()), buyer_id=buyer.id, currency="EUR", amount=500)
+    request = ReserveCreditInput(
+        invoice_id=str(uuid.uuid4()), merchant_id=merchant.id, buyer_id=buyer.id, currency="EUR", amount=500
+    )
 
     first = await ActivityEnvironment().run(credit.reserve_credit, request)
     again = await ActivityEnvironment().run(credit.reserve_credit, request)
 
-    assert first.approved and again.approved
+    assert first.outcome == again.outcome == "approved"
     assert await exposure(sessions, buyer.id) == 500
 
 
 async def test_a_reservation_over_the_limit_is_declined_and_holds_nothing(sessions) -> None:
-    _, buyer = await merchant_and_buyer(sessions, credit_limit=1000)
+    merchant, buyer = await merchant_and_buyer(sessions, credit_limit=1000)
     credit = CreditActivities(sessions)
 
     decision = await ActivityEnvironment().run(
         credit.reserve_credit,
-        ReserveCreditInput(invoice_id=str(uuid.uuid4()), buyer_id=buyer.id, currency="EUR", amount=1001),
+        ReserveCreditInput(str(uuid.uuid4()), merchant.id, buyer.id, currency="EUR", amount=1001),
     )
 
-    assert (decision.approved, decision.decline_reason) == (False, "credit_limit_exceeded")
+    assert (decision.outcome, decision.reason, decision.rule) == (
+        "declined", "credit_limit_exceeded", "credit_limit"
+    )
+    assert (decision.limit, decision.exposure, decision.amount) == (1000, 0, 1001)
     assert await exposure(sessions, buyer.id) == 0
 
 
 async def test_adjusting_credit_twice_or_out_of_order_changes_it_once(sessions) -> None:
-    _, buyer = await merchant_and_buyer(sessions)
+    merchant, buyer = await merchant_and_buyer(sessions)
     credit = CreditActivities(sessions)
     invoice_id = str(uuid.uuid4())
     await ActivityEnvironment().run(
-        credit.reserve_credit, ReserveCreditInput(invoice_id, buyer.id, "EUR", 1000)
+        credit.reserve_credit, ReserveCreditInput(invoice_id, merchant.id, buyer.id, "EUR", 1000)
     )
 
     await ActivityEnvironment().run(credit.adjust_credit, AdjustCreditInput(invoice_id, 400, version=2))

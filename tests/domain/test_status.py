@@ -22,7 +22,7 @@ S = InvoiceStatus
 
 def test_status_values_are_their_lowercase_names() -> None:
     assert {s.value for s in InvoiceStatus} == {
-        "pending", "declined", "open", "overdue", "uncollectible", "paid", "void",
+        "pending", "pending_review", "declined", "open", "overdue", "uncollectible", "paid", "void",
     }
 
 
@@ -74,8 +74,8 @@ def test_voidable_statuses_are_open_and_overdue() -> None:
     assert VOIDABLE == {S.OPEN, S.OVERDUE}
 
 
-def test_exposed_statuses_are_pending_open_and_overdue() -> None:
-    assert EXPOSED == {S.PENDING, S.OPEN, S.OVERDUE}
+def test_exposed_statuses_are_pending_in_review_open_and_overdue() -> None:
+    assert EXPOSED == {S.PENDING, S.PENDING_REVIEW, S.OPEN, S.OVERDUE}
 
 
 def test_final_statuses_are_declined_paid_and_void() -> None:

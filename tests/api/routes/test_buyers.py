@@ -300,7 +300,7 @@ async def test_creating_a_buyer_with_payment_terms_at_the_bounds_is_accepted(api
     assert buyer["payment_terms_days"] == days
 
 
-@pytest.mark.parametrize("missing", ["external_id", "name", "email", "currency", "credit_limit"])
+@pytest.mark.parametrize("missing", ["external_id", "name", "email", "currency"])
 async def test_creating_a_buyer_without_a_required_field_is_refused(api, missing) -> None:
     key = await create_merchant(api)
     body = buyer_body()
