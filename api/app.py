@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import buyers, credit_check, credit_policy, invoices, merchants
+from api.routes import buyers, credit_check, credit_policy, invoices, merchants, reports
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (merchants, buyers, invoices, credit_policy, credit_check):
+    for module in (merchants, buyers, invoices, credit_policy, credit_check, reports):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["operations"])

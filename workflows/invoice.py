@@ -193,8 +193,7 @@ class InvoiceWorkflow:
         )
         self._record_decision(decision)
         if decision.outcome == Outcome.DECLINED:
-            self._view.status = InvoiceStatus.DECLINED
-            self._view.decline_reason = decision.reason
+            self._decline(decision)
             await self._save(local=True)
             self._decided = True
             return False
@@ -225,8 +224,7 @@ class InvoiceWorkflow:
             decision.rule = Rule.MANUAL_REVIEW if review else Rule.REVIEW_DEADLINE
             decision.reason = DeclineReason.REVIEW_DECLINED if review else DeclineReason.REVIEW_EXPIRED
             self._record_decision(decision)
-            self._view.status = InvoiceStatus.DECLINED
-            self._view.decline_reason = decision.reason
+            self._decline(decision)
             await self._save()
             await self._hold_credit()
         return False
@@ -332,6 +330,10 @@ class InvoiceWorkflow:
             ),
             **SIDE_EFFECT,
         )
+
+    def _decline(self, decision: CreditDecision) -> None:
+        self._view.status = InvoiceStatus.DECLINED
+        self._view.decline_reason = decision.reason
 
     def _record_decision(self, decision: CreditDecision) -> None:
         """On the invoice, and in the memo so that the Temporal UI shows why."""

@@ -1,26 +1,13 @@
 """The merchant's external credit check settings: set, read without the secret, remove, validate."""
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import httpx
 import pytest
 
-from api.routes.credit_check import router
 from tests.utils.factories import auth, create_merchant, error_code
 
 PATH = "/v1/settings/credit-check"
 SECRET = "whsec-0123456789abcdef"
-
-
-@pytest.fixture
-async def api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with the credit check router included (until api/app.py includes it itself)."""
-    async with api_factory() as client:
-        app = client._transport.app  # type: ignore[attr-defined]
-        if not any(getattr(route, "path", "") == PATH for route in app.routes):
-            app.include_router(router)
-        yield client
 
 
 def settings_body(**fields: Any) -> dict[str, Any]:
