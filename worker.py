@@ -14,6 +14,7 @@ from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
 from activities.scoring import ScoringActivities
 from payinvoice.db.session import create_engine, create_sessionmaker
+from payinvoice.search import register_search_attributes
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
 from workflows.invoice import InvoiceWorkflow
@@ -46,6 +47,9 @@ async def main() -> None:
     settings = get_settings()
     engine = create_engine(settings.database_url)
     client = await connect(settings)
+    added = await register_search_attributes(client)
+    if added:
+        logging.info("registered search attributes %s", ", ".join(added))
     worker = build_worker(client, settings, create_sessionmaker(engine))
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -22,6 +22,7 @@ from alembic import command
 from alembic.config import Config
 
 from payinvoice.mailsink import MailSink, start_mail_sink
+from payinvoice.search import dev_server_args
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +131,7 @@ def main() -> int:
         children.append(subprocess.Popen([
             temporal_cli(), "server", "start-dev", "--db-filename", str(DATA / "temporal.db"),
             "--port", str(TEMPORAL_PORT), "--ui-port", str(TEMPORAL_UI_PORT), "--log-level", "warn",
-            *DEV_SERVER_ARGS,
+            *DEV_SERVER_ARGS, *dev_server_args(),
         ], cwd=ROOT))  # fmt: skip
         _wait_for_port(TEMPORAL_PORT, "Temporal")
         config = Config(str(ROOT / "alembic.ini"))

@@ -24,6 +24,7 @@ from api.app import create_app
 from api.deps import get_session, get_temporal
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.mailsink import MailSink, start_mail_sink
+from payinvoice.search import SEARCH_ATTRIBUTES
 from payinvoice.settings import Settings
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
 from worker import build_worker
@@ -53,6 +54,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=list(DEV_SERVER_ARGS),
+        search_attributes=SEARCH_ATTRIBUTES,
     )
     yield env
     await env.shutdown()

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         new_invoice_view,
     )
     from payinvoice.domain.credit import Outcome, Rule
+    from payinvoice.domain.money import exponent, from_minor
     from payinvoice.domain.policy import days_late
     from payinvoice.domain.schedule import OVERDUE_STEP, SUSPENSION_STEP, Step, due_at, due_date, timeline
     from payinvoice.domain.status import (
@@ -56,6 +57,16 @@ with workflow.unsafe.imports_passed_through():
         DeclineReason,
         InvoiceStatus,
         amount_due,
+    )
+    from payinvoice.search import (
+        AMOUNT_DUE,
+        BUYER_ID,
+        DUE_DATE,
+        DUNNING_STAGE,
+        INVOICE_NUMBER,
+        INVOICE_STATUS,
+        MERCHANT_ID,
+        ORDER_ID,
     )
 
 # The decision path runs as local activities: no server round trip while the checkout waits.
@@ -98,6 +109,20 @@ class InvoiceWorkflow:
     @workflow.query
     def get_invoice(self) -> InvoiceView:
         return self._view
+
+    @workflow.query
+    def summary(self) -> str:
+        """One line for people reading the Temporal UI."""
+        view = self._view
+        due = f"{from_minor(self._amount_due(), view.currency)} {view.currency} due"
+        parts = [view.number or view.order_id, str(view.status), due]
+        if view.due_date:
+            parts.append(f"by {view.due_date}")
+        if view.decline_reason:
+            parts.append(f"declined: {view.decline_reason}")
+        if view.next_reminder:
+            parts.append(f"next: {view.next_reminder.stage} at {view.next_reminder.at.isoformat()}")
+        return " | ".join(parts)
 
     @workflow.update
     async def checkout(self, request: CheckoutRequest) -> CheckoutResult:
@@ -211,6 +236,7 @@ class InvoiceWorkflow:
             await workflow.wait_condition(
                 lambda: self._view.review is not None,
                 timeout=review_days * self._input.day_seconds,
+                timeout_summary="until review deadline",
             )
         except TimeoutError:
             pass
@@ -298,7 +324,9 @@ class InvoiceWorkflow:
         remaining = (step.at - workflow.now()).total_seconds()
         if remaining > 0:
             try:
-                await workflow.wait_condition(self._settled, timeout=remaining)
+                await workflow.wait_condition(
+                    self._settled, timeout=remaining, timeout_summary=f"until {step.key}"
+                )
             except TimeoutError:
                 pass
         return not self._settled()
@@ -344,6 +372,7 @@ class InvoiceWorkflow:
         result = await workflow.execute_activity_method(
             EmailActivities.send_email,
             SendEmailInput(invoice_id=self._view.invoice_id, kind=kind, stage=stage),
+            summary=f"send_{kind}:{stage}" if stage else f"send_{kind}",
             **SIDE_EFFECT,
         )
         if not result.delivered:
@@ -353,6 +382,8 @@ class InvoiceWorkflow:
         return result.delivered
 
     async def _save(self, local: bool = False) -> None:
+        """Record the invoice's new state: the read model, and the UI's search attributes."""
+        self._upsert_search_attributes()
         self._view.version = self._next_version()
         request = SaveInvoiceInput(invoice=self._view)
         if local:
@@ -374,6 +405,23 @@ class InvoiceWorkflow:
             ),
             **SIDE_EFFECT,
         )
+
+    def _upsert_search_attributes(self) -> None:
+        view = self._view
+        updates = [
+            INVOICE_STATUS.value_set(str(view.status)),
+            ORDER_ID.value_set(view.order_id),
+            MERCHANT_ID.value_set(view.merchant_id),
+            BUYER_ID.value_set(view.buyer_id),
+            AMOUNT_DUE.value_set(self._amount_due() / 10 ** exponent(view.currency)),
+        ]
+        if view.number:
+            updates.append(INVOICE_NUMBER.value_set(view.number))
+        if view.due_at:
+            updates.append(DUE_DATE.value_set(view.due_at))
+        if view.reminders:
+            updates.append(DUNNING_STAGE.value_set(view.reminders[-1].stage))
+        workflow.upsert_search_attributes(updates)
 
     def _next_version(self) -> int:
         self._version += 1
