@@ -25,3 +25,11 @@ test: lint
 
 clean:
 	rm -rf .data
+
+# The benchmark (bench/README.md): its own stack on free ports; the table and bench/results/*.json.
+.PHONY: bench bench-quick
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+bench-quick: $(STAMP)
+	$(PY) -m bench.run --quick

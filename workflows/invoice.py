@@ -183,7 +183,8 @@ class InvoiceWorkflow:
         """A person's decision on an order waiting for review; answers once it took effect."""
         self._view.review = Review(decision=request.decision, note=request.note, at=workflow.now())
         await workflow.wait_condition(lambda: self._view.status != InvoiceStatus.PENDING_REVIEW)
-        return self._view
+        async with self._lock:  # the issue or the release that follows the decision is recorded
+            return self._view
 
     @review.validator
     def _validate_review(self, request: ReviewInput) -> None:
@@ -261,23 +262,24 @@ class InvoiceWorkflow:
             AssignNumberInput(invoice_id=self._view.invoice_id, merchant_id=self._view.merchant_id),
             **DECISION,
         )
-        now = workflow.now()
-        terms = self._input.payment_terms_days
-        policy = self._input.policy
-        self._steps = timeline(
-            now, terms, self._input.ladder, self._input.day_seconds,
-            policy.suspend_after_days_overdue if policy else None,
-        )
-        self._view.number = issued.number
-        self._view.payment_reference = issued.payment_reference
-        self._view.issued_at = now
-        self._view.issue_date = now.date().isoformat()
-        self._view.due_at = due_at(now, terms, self._input.day_seconds)
-        self._view.due_date = due_date(now.date(), terms).isoformat()
-        self._view.status = InvoiceStatus.OPEN
-        self._refresh_next_reminder()
-        await self._save(local=True)
-        self._decided = True
+        async with self._lock:  # no payment or review answer sees it half issued
+            now = workflow.now()
+            terms = self._input.payment_terms_days
+            policy = self._input.policy
+            self._steps = timeline(
+                now, terms, self._input.ladder, self._input.day_seconds,
+                policy.suspend_after_days_overdue if policy else None,
+            )
+            self._view.number = issued.number
+            self._view.payment_reference = issued.payment_reference
+            self._view.issued_at = now
+            self._view.issue_date = now.date().isoformat()
+            self._view.due_at = due_at(now, terms, self._input.day_seconds)
+            self._view.due_date = due_date(now.date(), terms).isoformat()
+            self._view.status = InvoiceStatus.OPEN
+            self._refresh_next_reminder()
+            await self._save(local=True)
+            self._decided = True
         await self._send(EmailKind.INVOICE)
 
     async def _remind_until_settled(self) -> None:
@@ -288,9 +290,10 @@ class InvoiceWorkflow:
             async with self._lock:
                 if self._settled():
                     return
-                await self._take_step(step)
+                # Off the schedule first: a query during the step already shows what comes next.
                 self._steps.pop(0)
                 self._refresh_next_reminder()
+                await self._take_step(step)
                 await self._save()
         # Ladder done (uncollectible): the invoice stays payable until paid or written off.
         await workflow.wait_condition(self._settled)

@@ -1,0 +1,1 @@
+"""The payinvoice benchmark: `make bench` (full) and `make bench-quick`. See bench/README.md."""

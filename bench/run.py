@@ -1,0 +1,168 @@
+"""`python -m bench.run [--quick] [--db sqlite|postgres]`: start a stack of our own, measure the
+floor and payinvoice on it, print the table and write bench/results/*.json."""
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bench import phases
+from bench.floor import Floor, floor_worker
+from bench.measure import Run, closed_loop, commit, machine, rss_mb, summary
+from bench.report import table, targets, write
+from bench.service import DECIDED, Service, service
+from bench.stack import ROOT, Database, Stack, start_stack
+from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
+
+log = logging.getLogger("bench")
+
+
+@dataclass(frozen=True)
+class Profile:
+    mode: str
+    day_seconds: float  # the stack's day: the reminder batch falls due one day after issue
+    warmup: int
+    floor_requests: dict[int, int]  # concurrency -> requests
+    decision_requests: dict[int, int]
+    throughput_concurrency: int
+    throughput_s: float
+    open_target: int
+    scale_budget_s: float
+    reminder_batch: int
+    reminder_concurrency: int
+    buyers: int = 50
+
+
+QUICK = Profile(
+    mode="quick", day_seconds=10, warmup=10, floor_requests={1: 30, 10: 150},
+    decision_requests={1: 30, 10: 150, 50: 150}, throughput_concurrency=16, throughput_s=15,
+    open_target=300, scale_budget_s=30, reminder_batch=100, reminder_concurrency=25,
+)  # fmt: skip
+FULL = Profile(
+    mode="full", day_seconds=60, warmup=30, floor_requests={1: 200, 10: 1000},
+    decision_requests={1: 200, 10: 1000, 50: 1000}, throughput_concurrency=16, throughput_s=60,
+    open_target=20_000, scale_budget_s=300, reminder_batch=500, reminder_concurrency=25,
+)  # fmt: skip
+AGING_NOTE = "aging report not built yet (issue 6)"
+
+
+async def _warm_up(floor: Floor, svc: Service, count: int) -> None:
+    """Connections, imports and caches on both paths, untimed."""
+    await phases.floor_latency(floor, 1, count)
+    await closed_loop(lambda i: _checkout(svc, f"warmup-{i}", i), 1, count=count)
+
+
+async def _checkout(svc: Service, order: str, index: int) -> tuple[str, str | None]:
+    return (await svc.checkout(order, index))[0], None
+
+
+def _latency(run: Run, labels: tuple[str, ...]) -> dict[str, Any]:
+    return summary(run.latencies(labels))
+
+
+async def measure(profile: Profile, stack: Stack, floor: Floor, svc: Service) -> dict[str, Any]:
+    result: dict[str, Any] = {"floor_ms": {}, "decision_ms": {}, "decision_outcomes": {}}
+    idle = {"worker_rss_mb_idle": rss_mb(stack.worker.pid), "server_rss_mb_idle": rss_mb(stack.server.pid)}
+    log.info("warming up")
+    await _warm_up(floor, svc, profile.warmup)
+    runs: dict[str, Run] = {}
+    for concurrency, count in sorted(profile.decision_requests.items()):
+        level = f"c{concurrency}"
+        if concurrency in profile.floor_requests:
+            log.info("floor: %d update-with-start at %d concurrent", profile.floor_requests[concurrency],
+                     concurrency)  # fmt: skip
+            runs[f"floor_{level}"] = await phases.floor_latency(
+                floor, concurrency, profile.floor_requests[concurrency]
+            )
+            result["floor_ms"][level] = _latency(runs[f"floor_{level}"], ("ok",))
+        log.info("decision: %d checkouts at %d concurrent", count, concurrency)
+        runs[level] = await phases.decision_latency(svc, concurrency, count)
+        result["decision_ms"][level] = _latency(runs[level], DECIDED)
+        result["decision_outcomes"][level] = runs[level].outcomes()
+        await phases.drain(stack, svc)
+    result["decision_breakdown_ms"] = {
+        "decision_c1": await phases.where_time_goes(stack.client, runs["c1"], DECIDED),
+        "floor_c1": await phases.where_time_goes(stack.client, runs["floor_c1"], ("ok",)),
+    }
+    result["throughput"] = await phases.throughput(
+        stack, svc, floor, profile.throughput_concurrency, profile.throughput_s
+    )
+    result["scale"] = {
+        **await phases.scale(
+            stack, svc, profile.open_target, profile.throughput_concurrency, profile.scale_budget_s
+        ),
+        **idle,
+        **await phases.reminder_lateness(
+            stack, svc, profile.reminder_batch, profile.reminder_concurrency
+        ),
+    }
+    result["emails_received"] = dict(stack.mail.kinds)
+    return result
+
+
+def _temporal_version() -> str:
+    out = subprocess.run([temporal_cli(), "--version"], capture_output=True, text=True, check=False)
+    return out.stdout.strip()
+
+
+async def bench(profile: Profile, db: Database) -> dict[str, Any]:
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    began = time.monotonic()
+    result: dict[str, Any] = {
+        "mode": profile.mode,
+        "db": db,
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": commit(ROOT),
+        "machine": machine(),
+        "stack": {
+            "temporal": _temporal_version(), "dev_server_args": list(DEV_SERVER_ARGS),
+            "profile": asdict(profile),
+        },
+    }  # fmt: skip
+    async with (
+        start_stack(db, profile.day_seconds) as stack,
+        floor_worker(stack.client) as floor,
+        service(stack.api_url, stack.admin_key, profile.buyers) as svc,
+    ):
+        result.update(await measure(profile, stack, floor, svc))
+    result["aging_ms_1m"] = None
+    result["aging_ms_1m_note"] = AGING_NOTE
+    result["targets"] = targets(result)
+    result["duration_s"] = round(time.monotonic() - began, 1)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="the small version (under 3 minutes)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("mail.log", "temporalio", "httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        result = asyncio.run(bench(QUICK if args.quick else FULL, args.db))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("benchmark interrupted; the stack was stopped", file=sys.stderr)
+        return 130
+    print(table(result))
+    for path in write(result):
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The SDK can abort in interpreter teardown after all work is done (sdk-python#300).
+    os._exit(status)
