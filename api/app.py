@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import buyers, credit_check, credit_policy, invoices, merchants, reports
+from api.routes import buyers, credit_check, credit_policy, health, invoices, merchants, reports
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
@@ -34,12 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (merchants, buyers, invoices, credit_policy, credit_check, reports):
+    for module in (health, merchants, buyers, invoices, credit_policy, credit_check, reports):
         app.include_router(module.router)
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app
 
