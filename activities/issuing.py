@@ -1,5 +1,6 @@
 """Issuing activities: gapless invoice numbers and the invoice read model."""
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -11,6 +12,10 @@ from payinvoice.db import models
 from payinvoice.db.session import dialect_insert
 from payinvoice.domain.reference import creditor_reference, invoice_number
 from payinvoice.domain.status import amount_due
+
+
+def _date(iso: str | None) -> date | None:
+    return date.fromisoformat(iso) if iso else None
 
 
 class IssuingActivities:
@@ -55,6 +60,8 @@ class IssuingActivities:
             "total": view.total,
             "amount_due": amount_due(view.total, view.amount_paid),
             "due_at": view.due_at,
+            "issue_date": _date(view.issue_date),
+            "due_date": _date(view.due_date),
             "final_notice_sent": view.final_notice_sent,
             "suspends_buyer": view.suspends_buyer,
             "document": to_document(view),

@@ -1,225 +1,99 @@
-"""Reports over a merchant's book: the credit report of every buyer, as JSON or CSV."""
+"""Reports over a merchant's book, as JSON or, with `Accept: text/csv`, as CSV: the credit report,
+receivables aging and days sales outstanding. The reports themselves live in `api.reports`."""
 
-import csv
-import io
-from collections.abc import Iterable
-from decimal import ROUND_FLOOR, Decimal
-from fractions import Fraction
-from functools import partial
-from typing import Annotated, Literal
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
-from pydantic import BaseModel
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BeforeValidator
 
 from api.deps import CurrentMerchant, SessionDep
-from api.schemas import PaymentRecordOut
-from payinvoice.db.models import Buyer, Invoice
-from payinvoice.domain.money import from_minor
-from payinvoice.domain.policy import PaymentRecord
-from payinvoice.domain.status import BuyerStatus, InvoiceStatus
+from api.reports.aging import AgingReport, aging_report_csv, build_aging_report
+from api.reports.credit import CreditReport, build_credit_report, credit_report_csv
+from api.reports.csv_export import csv_openapi, csv_response, wants_csv
+from api.reports.dso import DEFAULT_DAYS, MAX_DAYS, DsoReport, build_dso_report, dso_report_csv
+from payinvoice.domain.money import exponent
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-# Thresholds of the report's flags: a buyer is `near_limit` from this share of its limit in use
-# (percent), and a `late_payer` once it paid at least one invoice and pays this many days late on
-# average, or once paid one invoice this many days late.
-NEAR_LIMIT_PERCENT = 80
-LATE_PAYER_AVERAGE_DAYS = 7
-LATE_PAYER_WORST_DAYS = 30
-
-# The invoice statuses whose amount due is the buyer's overdue amount.
-OVERDUE_STATUSES = (InvoiceStatus.OVERDUE, InvoiceStatus.UNCOLLECTIBLE)
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-CSV_MEDIA_TYPE = "text/csv"
-
-Flag = Literal["near_limit", "late_payer", "suspended", "overdue"]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class CreditReportBuyer(BaseModel):
-    buyer_id: str
-    external_id: str
-    name: str
-    currency: str
-    limit: str
-    exposure: str
-    available: str
-    # Exposure as a percentage of the limit, one decimal, rounded down (so "80.0" is really 80 %);
-    # null when something is exposed on a limit of 0.
-    utilisation: str | None
-    status: str
-    limit_source: str
-    payment_record: PaymentRecordOut
-    flags: list[Flag]
+def _iso_date_only(value: Any) -> Any:
+    # Pydantic alone would also take a Unix time or a midnight datetime for a date.
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
 
 
-class CurrencyTotals(BaseModel):
-    currency: str
-    buyers: int
-    limit: str
-    exposure: str
-    available: str
-    overdue_amount: str
+AsOf = Annotated[
+    date | None,
+    BeforeValidator(_iso_date_only),
+    Query(description="The day the report is for, YYYY-MM-DD; today (UTC) by default."),
+]
+Currency = Annotated[str | None, Query(description="Only this currency (ISO 4217), e.g. EUR.")]
+Accept = Annotated[str | None, Header()]
 
 
-class CreditReport(BaseModel):
-    buyers: list[CreditReportBuyer]
-    totals: list[CurrencyTotals]
+def _as_of(value: date | None) -> date:
+    return value if value is not None else datetime.now(UTC).date()
 
 
-def utilisation_ratio(limit: int, exposure: int) -> Fraction | None:
-    """Exposure over limit; None (unbounded) when something is exposed on a limit of 0."""
-    if limit == 0:
-        return Fraction(0) if exposure <= 0 else None
-    return Fraction(exposure, limit)
-
-
-def utilisation_percent(ratio: Fraction | None) -> str | None:
-    if ratio is None:
-        return None
-    percent = Decimal(ratio.numerator * 100) / Decimal(ratio.denominator)
-    return str(percent.quantize(Decimal("0.1"), rounding=ROUND_FLOOR))
-
-
-def credit_flags(
-    limit: int, exposure: int, record: PaymentRecord, status: str, overdue_amount: int
-) -> list[Flag]:
-    """The report's flags for one buyer, always in the same order."""
-    flags: list[Flag] = []
-    ratio = utilisation_ratio(limit, exposure)
-    if ratio is None or ratio * 100 >= NEAR_LIMIT_PERCENT:
-        flags.append("near_limit")
-    # The average as the report shows it (one decimal), so a shown "7.0" always carries the flag.
-    if record.invoices_paid > 0 and (
-        Decimal(record.average_days_late) >= LATE_PAYER_AVERAGE_DAYS
-        or record.worst_days_late >= LATE_PAYER_WORST_DAYS
-    ):
-        flags.append("late_payer")
-    if status == BuyerStatus.SUSPENDED:
-        flags.append("suspended")
-    if overdue_amount > 0:
-        flags.append("overdue")
-    return flags
-
-
-def _sort_key(entry: tuple[Fraction | None, CreditReportBuyer]) -> tuple[int, Fraction, str, str, str]:
-    ratio, row = entry
-    # Descending utilisation, an unbounded one first; then by name, and the id to settle ties.
-    unbounded = ratio is None
-    return (0 if unbounded else 1, -(ratio or Fraction(0)), row.name.casefold(), row.name, row.buyer_id)
-
-
-async def build_credit_report(session: AsyncSession, merchant_id: str) -> CreditReport:
-    """Two queries whatever the number of buyers: the buyers, and their overdue sums."""
-    buyers = list(await session.scalars(select(Buyer).where(Buyer.merchant_id == merchant_id)))
-    overdue_rows = await session.execute(
-        select(Invoice.buyer_id, func.coalesce(func.sum(Invoice.amount_due), 0))
-        .where(Invoice.merchant_id == merchant_id, Invoice.status.in_(OVERDUE_STATUSES))
-        .group_by(Invoice.buyer_id)
-    )
-    overdue_by_buyer = {buyer_id: int(amount) for buyer_id, amount in overdue_rows}
-
-    rows: list[tuple[Fraction | None, CreditReportBuyer]] = []
-    sums: dict[str, list[int]] = {}  # currency -> [buyers, limit, exposure, available, overdue]
-    for buyer in buyers:
-        record = buyer.payment_record()
-        overdue = overdue_by_buyer.get(buyer.id, 0)
-        available = max(buyer.credit_limit - buyer.exposure, 0)
-        ratio = utilisation_ratio(buyer.credit_limit, buyer.exposure)
-        money = partial(from_minor, currency=buyer.currency)
-        rows.append((ratio, CreditReportBuyer(
-            buyer_id=buyer.id, external_id=buyer.external_id, name=buyer.name, currency=buyer.currency,
-            limit=money(buyer.credit_limit), exposure=money(buyer.exposure), available=money(available),
-            utilisation=utilisation_percent(ratio), status=buyer.status, limit_source=buyer.limit_source,
-            payment_record=PaymentRecordOut(
-                invoices_paid=record.invoices_paid, paid_on_time=record.paid_on_time,
-                on_time_streak=record.on_time_streak, average_days_late=record.average_days_late,
-                worst_days_late=record.worst_days_late, overdue_amount=money(overdue),
-            ),
-            flags=credit_flags(buyer.credit_limit, buyer.exposure, record, buyer.status, overdue),
-        )))  # fmt: skip
-        total = sums.setdefault(buyer.currency, [0, 0, 0, 0, 0])
-        for i, value in enumerate((1, buyer.credit_limit, buyer.exposure, available, overdue)):
-            total[i] += value
-
-    return CreditReport(
-        buyers=[row for _, row in sorted(rows, key=_sort_key)],
-        totals=[
-            CurrencyTotals(
-                currency=currency, buyers=count, limit=from_minor(limit, currency),
-                exposure=from_minor(exposure, currency), available=from_minor(available, currency),
-                overdue_amount=from_minor(overdue, currency),
-            )
-            for currency, (count, limit, exposure, available, overdue) in sorted(sums.items())
-        ],
-    )
-
-
-def wants_csv(accept: str | None) -> bool:
-    """True when the Accept header asks for CSV at least as much as for JSON."""
-    quality: dict[str, float] = {}
-    for part in (accept or "").split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        media = media.lower()
-        quality[media] = max(quality.get(media, 0.0), q)
-    csv_q = quality.get(CSV_MEDIA_TYPE, 0.0)
-    return csv_q > 0 and csv_q >= quality.get("application/json", 0.0)
-
-
-def neutralised(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
-# Flat fields, then the payment record's with a `record_` prefix, then the flags.
-_FLAT_FIELDS = [f for f in CreditReportBuyer.model_fields if f not in ("payment_record", "flags")]
-_RECORD_FIELDS = list(PaymentRecordOut.model_fields)
-CSV_HEADER = [*_FLAT_FIELDS, *(f"record_{f}" for f in _RECORD_FIELDS), "flags"]
-# Cells the merchant typed in: the only ones that can start with a formula character.
-_TEXT_FIELDS = frozenset({"external_id", "name"})
-
-
-def credit_report_csv(buyers: Iterable[CreditReportBuyer]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in buyers:
-        flat = [getattr(row, f) for f in _FLAT_FIELDS]
-        writer.writerow([
-            *(neutralised(v) if f in _TEXT_FIELDS else ("" if v is None else v)
-              for f, v in zip(_FLAT_FIELDS, flat, strict=True)),
-            *(getattr(row.payment_record, f) for f in _RECORD_FIELDS),
-            ";".join(row.flags),
-        ])  # fmt: skip
-    return out.getvalue()
+def _currency(value: str | None) -> str | None:
+    if value is not None:
+        exponent(value)  # 422 unsupported_currency
+    return value
 
 
 @router.get(
     "/credit",
     response_model=CreditReport,
-    responses={200: {"content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-                     "description": "The report; as CSV, one row per buyer, with `Accept: text/csv`."}},
-)  # fmt: skip
+    responses=csv_openapi("The report; as CSV, one row per buyer, with `Accept: text/csv`."),
+)
 async def credit_report(
-    session: SessionDep, merchant: CurrentMerchant, accept: Annotated[str | None, Header()] = None
+    session: SessionDep, merchant: CurrentMerchant, accept: Accept = None
 ) -> CreditReport | Response:
     """Every buyer's credit line, payment record and flags, most used credit first, with totals
     per currency."""
     report = await build_credit_report(session, merchant.id)
     if wants_csv(accept):
-        return Response(
-            credit_report_csv(report.buyers),
-            media_type=CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": 'attachment; filename="credit-report.csv"'},
-        )
+        return csv_response(credit_report_csv(report.buyers), "credit-report.csv")
+    return report
+
+
+@router.get(
+    "/aging",
+    response_model=AgingReport,
+    responses=csv_openapi("The report; as CSV, one row per buyer and currency, with `Accept: text/csv`."),
+)
+async def aging_report(
+    session: SessionDep, merchant: CurrentMerchant, as_of: AsOf = None, currency: Currency = None,
+    accept: Accept = None,
+) -> AgingReport | Response:
+    """Accounts receivable aging: what each buyer owes on open, overdue and uncollectible invoices,
+    by days past due at `as_of` (current, 1-30, 31-60, 61-90, over 90), one row per buyer and
+    currency, by name, with totals per currency."""
+    report = await build_aging_report(session, merchant.id, _as_of(as_of), _currency(currency))
+    if wants_csv(accept):
+        return csv_response(aging_report_csv(report.buyers), f"aging-report-{report.as_of}.csv")
+    return report
+
+
+@router.get(
+    "/dso",
+    response_model=DsoReport,
+    responses=csv_openapi("The report; as CSV, one row per currency, with `Accept: text/csv`."),
+)
+async def dso_report(
+    session: SessionDep, merchant: CurrentMerchant, as_of: AsOf = None,
+    days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="Length of the sales window.")] = DEFAULT_DAYS,
+    currency: Currency = None, accept: Accept = None,
+) -> DsoReport | Response:
+    """Days sales outstanding per currency: receivables at `as_of` (amount due on open, overdue and
+    uncollectible invoices issued on or before it) over the credit sales of the `days` up to it
+    (totals of the invoices issued in (as_of - days, as_of], voided ones excepted), times `days`."""
+    report = await build_dso_report(session, merchant.id, _as_of(as_of), days, _currency(currency))
+    if wants_csv(accept):
+        return csv_response(dso_report_csv(report.currencies), f"dso-report-{report.as_of}.csv")
     return report

@@ -1,12 +1,13 @@
 """Tables. Money columns are integer minor units; instants are timezone-aware UTC."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -128,6 +129,10 @@ class Invoice(Base):
         UniqueConstraint("merchant_id", "order_id"),
         Index("ix_invoices_merchant_created", "merchant_id", "created_at", "id"),
         Index("ix_invoices_buyer_status", "buyer_id", "status"),
+        # The aging report (and DSO's receivables): a merchant's unpaid invoices by due date.
+        Index("ix_invoices_merchant_status_due", "merchant_id", "status", "due_date"),
+        # DSO's credit sales: a merchant's invoices issued in a window.
+        Index("ix_invoices_merchant_issue", "merchant_id", "issue_date"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -140,6 +145,9 @@ class Invoice(Base):
     total: Mapped[int]
     amount_due: Mapped[int]
     due_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The calendar dates of the view (UTC), set once the invoice is issued; what reports group by.
+    issue_date: Mapped[date | None] = mapped_column(Date, default=None)
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
     final_notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     # This invoice suspended its buyer (final notice or the policy's overdue rule).
     suspends_buyer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

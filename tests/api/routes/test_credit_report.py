@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState
 
 from api.deps import get_session
-from api.routes.reports import CSV_HEADER, credit_flags, utilisation_percent, utilisation_ratio
+from api.reports.credit import CSV_HEADER, credit_flags, utilisation_percent, utilisation_ratio
 from payinvoice.domain.policy import PaymentRecord
 from tests.utils.factories import (
     auth,
