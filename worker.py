@@ -14,6 +14,7 @@ from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
 from activities.scoring import ScoringActivities
 from payinvoice.db.session import create_engine, create_sessionmaker
+from payinvoice.observability import configure_logging, worker_runtime
 from payinvoice.search import register_search_attributes
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
@@ -43,10 +44,13 @@ def build_worker(
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     settings = get_settings()
+    configure_logging(settings.log_level)
     engine = create_engine(settings.database_url)
-    client = await connect(settings)
+    # The SDK's own metrics (task latencies, pollers, slots) on their own Prometheus port.
+    client = await connect(settings, runtime=worker_runtime(settings.worker_metrics_port))
+    if settings.worker_metrics_port:
+        logging.info("Temporal SDK metrics on :%d/metrics", settings.worker_metrics_port)
     added = await register_search_attributes(client)
     if added:
         logging.info("registered search attributes %s", ", ".join(added))

@@ -6,8 +6,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import buyers, credit_check, credit_policy, health, invoices, merchants, reports
+from api.routes import buyers, credit_check, credit_policy, health, invoices, merchants, metrics, reports
+from api.routes import codec as codec_server
 from payinvoice.db.session import create_engine, create_sessionmaker
+from payinvoice.observability import RequestIdMiddleware, configure_logging
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
 
@@ -17,6 +19,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # JSON logs for the served process (the tests' ASGI transport never runs the lifespan).
+        configure_logging(settings.log_level)
         # One engine and one Temporal client for the whole process, made here and closed here.
         engine = create_engine(settings.database_url)
         app.state.sessions = create_sessionmaker(engine)
@@ -34,8 +38,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, merchants, buyers, invoices, credit_policy, credit_check, reports):
+    app.add_middleware(RequestIdMiddleware)
+    for module in (health, merchants, buyers, invoices, credit_policy, credit_check, reports, metrics):
         app.include_router(module.router)
+    codec_server.install(app, settings.codec_cors_origins)  # /codec/*, with CORS for the Temporal UI only
 
     return app
 

@@ -87,8 +87,24 @@ QUERY_TIMEOUT = timedelta(seconds=2)
 _pending_decisions: set[asyncio.Future[Any]] = set()
 
 
+def invoice_memo(invoice: InvoiceInput, merchant: Merchant, buyer: Buyer) -> dict[str, Any]:
+    """The human summary the Temporal UI shows beside the workflow. It names the buyer, so it
+    lives in the memo, which the payload codec encrypts, never in ids or search attributes."""
+    total = new_invoice_view(invoice).total
+    return {
+        "summary": {
+            "merchant": merchant.name,
+            "buyer": buyer.name,
+            "buyer_email": buyer.email,
+            "order_id": invoice.order_id,
+            "total": f"{from_minor(total, invoice.currency)} {invoice.currency}",
+        }
+    }
+
+
 async def checkout(
-    client: Client, session: AsyncSession, invoice: InvoiceInput, settings: Settings
+    client: Client, session: AsyncSession, invoice: InvoiceInput, settings: Settings,
+    memo: dict[str, Any] | None = None,
 ) -> tuple[int, InvoiceView]:
     """Start the invoice's workflow (or join the one already running for this order) and wait
     for its credit decision: 201 first time, 200 for a repeat, 202 if the decision is slow."""
@@ -97,6 +113,7 @@ async def checkout(
         invoice,
         id=invoice_workflow_id(invoice.invoice_id),
         task_queue=settings.temporal_task_queue,
+        memo=memo,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         # A finished invoice is never started again: its order is answered from the read model.
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -58,13 +58,19 @@ async def closed_loop(
 
     async def client() -> None:
         nonlocal next_index
+        task = asyncio.current_task()
+        assert task is not None
         while time.perf_counter() < deadline and (count is None or next_index < count):
+            if task.cancelling():
+                raise asyncio.CancelledError
             index = next_index
             next_index += 1
             began = time.perf_counter()
             try:
                 label, ref = await operation(index)
             except Exception as error:  # a failed operation is a result, not the end of the run
+                if task.cancelling():  # the client library turned our cancellation into an error
+                    raise asyncio.CancelledError from error
                 label, ref = f"error:{type(error).__name__}", None
             run.samples.append(Sample(label, (time.perf_counter() - began) * 1000, ref))
 

@@ -5,6 +5,7 @@ database, runs a local SMTP sink (messages kept in .data/mail/), the worker and 
 demo merchant and buyer once, prints where everything is, and stops it all on Ctrl-C.
 """
 
+import base64
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +36,11 @@ DEMO_DAY_SECONDS = "1"
 log = logging.getLogger("payinvoice.devstack")
 
 
-def _admin_key() -> str:
-    path = DATA / "admin_key"
+def _kept_secret(name: str, make: Callable[[], str]) -> str:
+    """A secret made once and kept in .data/<name>, readable by its owner only."""
+    path = DATA / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(32))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -50,7 +53,10 @@ def _environment() -> dict[str, str]:
     env.setdefault("PAYINVOICE_SMTP_PORT", str(SMTP_PORT))
     env.setdefault("PAYINVOICE_DAY_SECONDS", DEMO_DAY_SECONDS)
     env.setdefault("PAYINVOICE_PUBLIC_URL", f"http://localhost:{API_PORT}")
-    env.setdefault("PAYINVOICE_ADMIN_KEY", _admin_key())
+    env.setdefault("PAYINVOICE_ADMIN_KEY", _kept_secret("admin_key", lambda: secrets.token_urlsafe(32)))
+    env.setdefault("PAYINVOICE_ENCRYPTION_KEY", _kept_secret(
+        "encryption_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+    ))  # fmt: skip
     return env
 
 
@@ -98,7 +104,8 @@ def _banner(demo: dict[str, str], day_seconds: str) -> str:
     return f"""
 payinvoice is running.
   API            http://localhost:{API_PORT}   (OpenAPI: http://localhost:{API_PORT}/docs)
-  Temporal UI    http://localhost:{TEMPORAL_UI_PORT}
+  Temporal UI    http://localhost:{TEMPORAL_UI_PORT}   (to see payloads decrypted, sign in once at
+                 http://localhost:{API_PORT}/codec/login with the admin key in {DATA / 'admin_key'})
   Mail sink      smtp://127.0.0.1:{SMTP_PORT}   (messages in {DATA / 'mail'})
   Demo API key   {demo['api_key']}
   One day lasts  {day_seconds} s
@@ -131,6 +138,7 @@ def main() -> int:
         children.append(subprocess.Popen([
             temporal_cli(), "server", "start-dev", "--db-filename", str(DATA / "temporal.db"),
             "--port", str(TEMPORAL_PORT), "--ui-port", str(TEMPORAL_UI_PORT), "--log-level", "warn",
+            "--ui-codec-endpoint", f"http://localhost:{API_PORT}/codec",
             *DEV_SERVER_ARGS, *dev_server_args(),
         ], cwd=ROOT))  # fmt: skip
         _wait_for_port(TEMPORAL_PORT, "Temporal")

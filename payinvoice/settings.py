@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     day_seconds: float = 86400.0
     decision_timeout_seconds: float = 5.0
     public_url: str = "http://localhost:8000"
+    # Root log level; the API (at startup) and the worker log JSON lines to stderr.
+    log_level: str = "INFO"
+    # Port of the worker's Prometheus endpoint for the Temporal SDK's metrics; 0 turns it off.
+    worker_metrics_port: int = 9464
+    # Payload encryption (payinvoice/codec.py): base64 of 32 bytes, never a default. Old keys
+    # (comma-separated) still decrypt during a rotation. Unset = payloads are stored in clear.
+    encryption_key: SecretStr | None = None
+    encryption_old_keys: SecretStr | None = None
+    # Comma-separated origins of the Temporal UI allowed to call /codec/* from the browser.
+    codec_cors_origins: str = "http://localhost:8233"
 
     @field_validator("database_url")
     @classmethod

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 
+from payinvoice.codec import build_data_converter
 from payinvoice.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,13 +36,19 @@ def temporal_cli() -> str:
     return found
 
 
-async def connect(settings: Settings, *, wait_seconds: float = 60.0) -> Client:
-    """Connect to Temporal, waiting for it to come up (containers start in any order)."""
+async def connect(
+    settings: Settings, *, wait_seconds: float = 60.0, runtime: Runtime | None = None
+) -> Client:
+    """Connect to Temporal, waiting for it to come up (containers start in any order). The worker
+    passes its own `runtime` to export the SDK's metrics."""
+    data_converter = build_data_converter(settings)  # a bad key fails here, before any wait
     deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
         try:
             return await Client.connect(
-                settings.temporal_address, namespace=settings.temporal_namespace
+                settings.temporal_address, namespace=settings.temporal_namespace,
+                data_converter=data_converter,
+                runtime=runtime,
             )
         except RuntimeError:
             if asyncio.get_running_loop().time() > deadline:

@@ -15,8 +15,12 @@ SERVICES = {"postgres", "temporal", "temporal-ui", "mailcatcher", "migrate", "ap
 def _docker_compose(*args: str) -> subprocess.CompletedProcess[str]:
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose is not installed")
-    # The admin key is deliberately required (no default for a secret); give it a dummy value.
-    env = {**os.environ, "PAYINVOICE_ADMIN_KEY": "test-admin-key"}
+    # The secrets are deliberately required (no default for a secret); give them dummy values.
+    env = {
+        **os.environ,
+        "PAYINVOICE_ADMIN_KEY": "test-admin-key",
+        "PAYINVOICE_ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    }
     return subprocess.run(
         ["docker-compose", *args],
         cwd=ROOT,

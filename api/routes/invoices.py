@@ -1,5 +1,6 @@
 """Invoices: the checkout call, reads, and the messages that change an open invoice."""
 
+import time
 from datetime import UTC
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from api.invoicing import (
     checkout,
     checkout_input,
     find_by_order,
+    invoice_memo,
     invoice_out,
     list_invoices,
     live_invoice,
@@ -30,6 +32,7 @@ from payinvoice.contracts import (
 )
 from payinvoice.domain.money import MoneyError, exponent, to_minor
 from payinvoice.domain.status import FINAL, InvoiceStatus
+from payinvoice.observability import record_decision
 from workflows.invoice import InvoiceWorkflow
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
@@ -57,7 +60,14 @@ async def create_invoice(
     policy = await policy_in_force(session, merchant)
     invoice = checkout_input(body, merchant, buyer, policy, settings)
     await session.close()  # hold no connection while the decision is made
-    response.status_code, view = await checkout(client, session, invoice, settings)
+    started = time.perf_counter()
+    memo = invoice_memo(invoice, merchant, buyer)
+    response.status_code, view = await checkout(client, session, invoice, settings, memo)
+    if response.status_code != status.HTTP_200_OK:  # a repeat joined a decision counted already
+        record_decision(
+            view.status, time.perf_counter() - started,
+            invoice_id=view.invoice_id, workflow_id=invoice_workflow_id(view.invoice_id),
+        )
     return invoice_out(view)
 
 

@@ -1,0 +1,254 @@
+"""Operations: Prometheus metrics, JSON logs with request ids, and redaction of secrets in logs.
+
+Metric labels carry only bounded, non-personal values (statuses, currencies, reminder stages):
+never an invoice, buyer, merchant or order id.
+"""
+
+import json
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+from payinvoice.contracts import EmailKind
+from payinvoice.db.models import Invoice, SentEmail
+from payinvoice.domain.money import MoneyError, exponent
+from payinvoice.domain.status import PAYABLE, InvoiceStatus
+
+log = logging.getLogger("payinvoice.checkout")
+
+# --- metrics ---------------------------------------------------------------------------------
+
+# The process's own counters live in a registry of this module, not the global default one, so
+# that any number of apps (as in the tests) share them without registering twice.
+REGISTRY = CollectorRegistry(auto_describe=True)
+DECISION_OUTCOMES = (
+    InvoiceStatus.OPEN, InvoiceStatus.DECLINED, InvoiceStatus.PENDING_REVIEW, InvoiceStatus.PENDING
+)
+DECISIONS = Counter(
+    "payinvoice_decisions", "Checkout decisions answered, by the invoice status answered.",
+    ["outcome"], registry=REGISTRY,
+)
+DECISION_SECONDS = Histogram(
+    "payinvoice_decision_seconds", "Time from starting a new checkout to its answer.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), registry=REGISTRY,
+)
+for _outcome in DECISION_OUTCOMES:
+    DECISIONS.labels(outcome=_outcome.value)
+
+# Metrics responses use the classic text format, which every Prometheus version scrapes.
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def record_decision(status: str, seconds: float, *, invoice_id: str, workflow_id: str) -> None:
+    """Count the answer of a new checkout (not of a repeat) and how long it took."""
+    DECISIONS.labels(outcome=str(status)).inc()
+    DECISION_SECONDS.observe(seconds)
+    log.info(
+        "checkout answered %s in %.3f s", status, seconds,
+        extra={"invoice_id": invoice_id, "workflow_id": workflow_id},
+    )
+
+
+class _Families(Collector):
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self._families = list(families)
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._families)
+
+
+def _major_units(minor: int, currency: str) -> float:
+    try:
+        return minor / 10 ** exponent(currency)
+    except MoneyError:
+        return float(minor)
+
+
+async def read_model_metrics(session: AsyncSession) -> list[Metric]:
+    """Gauges of the read model at scrape time: two aggregate queries, nothing per invoice."""
+    invoices = GaugeMetricFamily(
+        "payinvoice_invoices", "Invoices in the read model by status.", labels=["status"]
+    )
+    outstanding = GaugeMetricFamily(
+        "payinvoice_amount_outstanding",
+        "Amount due on open, overdue and uncollectible invoices, in major units.",
+        labels=["currency"],
+    )
+    reminders = CounterMetricFamily(
+        "payinvoice_reminders_sent", "Reminder emails delivered, by ladder stage.", labels=["stage"]
+    )
+    counts: dict[str, int] = {s.value: 0 for s in InvoiceStatus}
+    due: dict[str, int] = {}
+    rows = await session.execute(
+        select(Invoice.status, Invoice.currency, func.count(), func.coalesce(func.sum(Invoice.amount_due), 0))
+        .group_by(Invoice.status, Invoice.currency)
+    )
+    for status, currency, count, amount in rows:
+        counts[status] = counts.get(status, 0) + int(count)
+        if status in PAYABLE:
+            due[currency] = due.get(currency, 0) + int(amount)
+    for status, count in sorted(counts.items()):
+        invoices.add_metric([status], count)
+    for currency, amount in sorted(due.items()):
+        outstanding.add_metric([currency], _major_units(amount, currency))
+    sent = await session.execute(
+        select(SentEmail.stage, func.count())
+        .where(SentEmail.kind == EmailKind.REMINDER.value)
+        .group_by(SentEmail.stage)
+    )
+    for stage, count in sent:
+        reminders.add_metric([stage or "none"], int(count))
+    return [invoices, outstanding, reminders]
+
+
+async def render_metrics(session: AsyncSession) -> bytes:
+    """The process-wide counters followed by the read-model gauges, in the text format."""
+    snapshot = CollectorRegistry(auto_describe=False)
+    snapshot.register(_Families(await read_model_metrics(session)))
+    return generate_latest(REGISTRY) + generate_latest(snapshot)
+
+
+def worker_runtime(metrics_port: int) -> Runtime | None:
+    """A Temporal runtime exporting the SDK's metrics for Prometheus on `metrics_port` (0: none)."""
+    if metrics_port <= 0:
+        return None
+    prometheus = PrometheusConfig(bind_address=f"0.0.0.0:{metrics_port}")
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+
+
+# --- request ids -----------------------------------------------------------------------------
+
+request_id_var: ContextVar[str | None] = ContextVar("payinvoice_request_id", default=None)
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def sane_request_id(value: str | None) -> str | None:
+    return value if value is not None and _SANE_REQUEST_ID.fullmatch(value) else None
+
+
+class RequestIdMiddleware:
+    """Takes a sane `X-Request-Id` from the request or makes one, keeps it in `request_id_var`
+    for the logs while the request runs, and returns it as the `X-Request-Id` response header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), None)
+        request_id = sane_request_id(given.decode("latin-1") if given is not None else None)
+        request_id = request_id or uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+            await send(message)
+
+        token = request_id_var.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+
+
+# --- logs ------------------------------------------------------------------------------------
+
+_REDACTED = "[REDACTED]"
+_SECRETS = (
+    # An Authorization header's value, however it is printed: "Authorization: Bearer x",
+    # {'authorization': 'Basic x'}, (b'authorization', b'Bearer x').
+    (
+        re.compile(r"""(?i)(authorization(?:['"]\s*[:,]|\s*[:=])\s*b?['"]?)[^'"\r\n,}\])]+"""),
+        rf"\g<1>{_REDACTED}",
+    ),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\g<1> {_REDACTED}"),
+    (re.compile(r"(?<![A-Za-z0-9_-])pi_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"), _REDACTED),
+    (re.compile(r"whsec_[A-Za-z0-9+/=_-]+"), _REDACTED),
+)
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Removes Authorization values, API keys (`pi_…`) and webhook secrets (`whsec_…`) from
+    messages. Installed on the handler, so it sees records of every logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+CONTEXT_FIELDS = ("invoice_id", "workflow_id", "request_id")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, message, and the context fields present."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for field in CONTEXT_FIELDS:
+            value = getattr(record, field, None)
+            if value is not None:
+                entry[field] = value
+        if "request_id" not in entry and (request_id := request_id_var.get()) is not None:
+            entry["request_id"] = request_id
+        if "workflow_id" not in entry:
+            # The Temporal SDK's workflow and activity loggers attach their context as a dict.
+            temporal = getattr(record, "temporal_workflow", None) or getattr(
+                record, "temporal_activity", None
+            )
+            if isinstance(temporal, dict) and temporal.get("workflow_id"):
+                entry["workflow_id"] = temporal["workflow_id"]
+        if record.exc_info:
+            entry["exc_info"] = redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack_info"] = redact(self.formatStack(record.stack_info))
+        return json.dumps(entry, default=str)
+
+
+class JsonHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler writing JSON lines, secrets redacted."""
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__(stream if stream is not None else sys.stderr)
+        self.setFormatter(JsonFormatter())
+        self.addFilter(RedactingFilter())
+
+
+def configure_logging(level: int | str = logging.INFO) -> None:
+    """Log JSON lines to stderr from the root logger. Other handlers (pytest's) are left alone;
+    calling it again replaces only the handler it installed before."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, JsonHandler):
+            root.removeHandler(handler)
+    root.addHandler(JsonHandler())
+    root.setLevel(level.upper() if isinstance(level, str) else level)
