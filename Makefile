@@ -23,6 +23,11 @@ lint: $(STAMP)
 test: lint
 	$(PY) -m pytest
 
+# The reliability suite in full (tests/reliability; `make test` runs it short).
+.PHONY: test-reliability
+test-reliability: lint
+	PAYINVOICE_RELIABILITY=full $(PY) -m pytest -m reliability
+
 clean:
 	rm -rf .data
 

@@ -12,33 +12,37 @@ from temporalio.worker import Worker
 from activities.credit import CreditActivities
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
+from activities.outbox import WebhookOutbox
 from activities.scoring import ScoringActivities
+from activities.webhooks import WebhookActivities
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.observability import configure_logging, worker_runtime
 from payinvoice.search import register_search_attributes
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
 from workflows.invoice import InvoiceWorkflow
+from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 
 def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> Worker:
-    credit = CreditActivities(sessions)
-    issuing = IssuingActivities(sessions)
+    outbox = WebhookOutbox(client)
+    mail = MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url)
+    credit = CreditActivities(sessions, outbox)
+    issuing = IssuingActivities(sessions, outbox)
     scoring = ScoringActivities(sessions)
-    email = EmailActivities(
-        sessions,
-        MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url),
-    )
+    email = EmailActivities(sessions, mail)
+    webhooks = WebhookActivities(sessions, mail, settings.webhook_timeout_seconds)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
-        workflows=[InvoiceWorkflow],
+        workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow],
         activities=[
             scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
             credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,
             issuing.assign_invoice_number, issuing.save_invoice, email.send_email,
+            webhooks.deliver_webhook, webhooks.disable_webhook_endpoint,
         ],
     )
 

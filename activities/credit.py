@@ -1,10 +1,14 @@
 """Credit line activities: reserve, adjust and release what an invoice holds; suspend and
 reinstate buyers; learn from settled invoices. Each is atomic and safe to run twice."""
 
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.outbox import Outgoing, WebhookOutbox
+from api.views import buyer_out
 from payinvoice.contracts import (
     AdjustCreditInput,
     BuyerCreditInput,
@@ -17,6 +21,7 @@ from payinvoice.db.session import dialect_insert
 from payinvoice.domain.credit import Assessment, Outcome, Rule, approval, decline
 from payinvoice.domain.policy import next_limit, record_settlement
 from payinvoice.domain.status import BuyerStatus, DeclineReason, InvoiceStatus
+from payinvoice.webhooks import EventType
 
 # Suspensions the lifecycle sets and lifts; a merchant's own ("manual") is never lifted here.
 AUTOMATIC_SUSPENSIONS = ("final_notice", "overdue")
@@ -27,8 +32,11 @@ class _CapReached(Exception):
 
 
 class CreditActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], webhooks: WebhookOutbox | None = None
+    ) -> None:
         self._sessions = sessions
+        self._webhooks = webhooks
 
     @activity.defn
     async def reserve_credit(self, request: ReserveCreditInput) -> CreditDecision:
@@ -158,6 +166,11 @@ class CreditActivities:
                     f"invoice {request.invoice_id}: {request.reason.replace('_', ' ')}",
                     request.invoice_id,
                 )
+            outgoing = await self._buyer_event(
+                session, request.buyer_id, f"suspended:{request.invoice_id}",
+                EventType.BUYER_CREDIT_SUSPENDED, new=suspended.rowcount == 1,  # type: ignore[attr-defined]
+            )
+        await self._dispatch(outgoing, request.day_seconds)
 
     @activity.defn
     async def reinstate_buyer(self, request: BuyerCreditInput) -> None:
@@ -189,42 +202,85 @@ class CreditActivities:
                     session, f"reinstated:{request.invoice_id}", request.buyer_id, "reinstated",
                     f"invoice {request.invoice_id} settled", request.invoice_id,
                 )
+            outgoing = await self._buyer_event(
+                session, request.buyer_id, f"reinstated:{request.invoice_id}",
+                EventType.BUYER_CREDIT_REINSTATED, new=reinstated.rowcount == 1,  # type: ignore[attr-defined]
+            )
+        await self._dispatch(outgoing, request.day_seconds)
 
     @activity.defn
     async def record_settlement(self, request: RecordSettlementInput) -> None:
         """Add a settled invoice to the buyer's payment record and let a policy limit learn."""
         async with self._sessions.begin() as session:
-            # Written first: it takes the write lock, and a retry stops here.
-            inserted = await session.execute(
-                dialect_insert(session, Settlement)
-                .values(
-                    invoice_id=request.invoice_id, buyer_id=request.buyer_id,
-                    days_late=request.days_late, settled_at=utcnow(),
-                )
-                .on_conflict_do_nothing()
-                .returning(Settlement.invoice_id)
+            learned = await self._learn(session, request)
+            outgoing = await self._buyer_event(
+                session, request.buyer_id, f"learned:{request.invoice_id}",
+                EventType.BUYER_CREDIT_LIMIT_CHANGED, new=learned,
             )
-            if inserted.first() is None:
-                return
-            buyer = await session.scalar(
-                select(Buyer).where(Buyer.id == request.buyer_id).with_for_update()
+        await self._dispatch(outgoing, request.day_seconds)
+
+    async def _learn(self, session: AsyncSession, request: RecordSettlementInput) -> bool:
+        """Record the settlement; True if the buyer's policy limit changed because of it."""
+        # Written first: it takes the write lock, and a retry stops here.
+        inserted = await session.execute(
+            dialect_insert(session, Settlement)
+            .values(
+                invoice_id=request.invoice_id, buyer_id=request.buyer_id,
+                days_late=request.days_late, settled_at=utcnow(),
             )
-            if buyer is None:
-                return
-            record = record_settlement(buyer.payment_record(), request.days_late)
-            buyer.invoices_paid, buyer.paid_on_time = record.invoices_paid, record.paid_on_time
-            buyer.on_time_streak, buyer.total_days_late = record.on_time_streak, record.total_days_late
-            buyer.worst_days_late = record.worst_days_late
-            policy = request.policy
-            if policy is None or buyer.limit_source != "policy" or policy.currency != buyer.currency:
-                return
-            change = next_limit(buyer.credit_limit, record, request.days_late, policy)
-            if change.reason is not None:
-                await self._event(
-                    session, f"learned:{request.invoice_id}", buyer.id, "limit_changed", change.reason,
-                    request.invoice_id, old_limit=buyer.credit_limit, new_limit=change.limit,
-                )
-                buyer.credit_limit = change.limit
+            .on_conflict_do_nothing()
+            .returning(Settlement.invoice_id)
+        )
+        if inserted.first() is None:
+            return False
+        buyer = await session.scalar(select(Buyer).where(Buyer.id == request.buyer_id).with_for_update())
+        if buyer is None:
+            return False
+        record = record_settlement(buyer.payment_record(), request.days_late)
+        buyer.invoices_paid, buyer.paid_on_time = record.invoices_paid, record.paid_on_time
+        buyer.on_time_streak, buyer.total_days_late = record.on_time_streak, record.total_days_late
+        buyer.worst_days_late = record.worst_days_late
+        policy = request.policy
+        if policy is None or buyer.limit_source != "policy" or policy.currency != buyer.currency:
+            return False
+        change = next_limit(buyer.credit_limit, record, request.days_late, policy)
+        if change.reason is None:
+            return False
+        await self._event(
+            session, f"learned:{request.invoice_id}", buyer.id, "limit_changed", change.reason,
+            request.invoice_id, old_limit=buyer.credit_limit, new_limit=change.limit,
+        )
+        buyer.credit_limit = change.limit
+        await session.flush()
+        return True
+
+    async def _buyer_event(
+        self, session: AsyncSession, buyer_id: str, key: str, event_type: str, *, new: bool
+    ) -> list[Outgoing]:
+        """The webhook event caused by the credit event `key`: recorded in this transaction if the
+        change is `new`, otherwise what a previous run of this activity recorded."""
+        if self._webhooks is None:
+            return []
+        cause = f"buyer:{buyer_id}:{key}"
+        if not new:
+            return await self._webhooks.recorded(
+                session, subject_id=buyer_id, cause=cause, types=[event_type]
+            )
+        buyer = await session.get(Buyer, buyer_id, populate_existing=True)
+        if buyer is None:
+            return []
+
+        async def buyer_json() -> dict[str, Any]:
+            return (await buyer_out(session, buyer)).model_dump(mode="json")
+
+        return await self._webhooks.record(
+            session, merchant_id=buyer.merchant_id, subject_id=buyer.id, cause=cause, types=[event_type],
+            data=buyer_json,
+        )
+
+    async def _dispatch(self, outgoing: list[Outgoing], day_seconds: float) -> None:
+        if self._webhooks is not None and outgoing:
+            await self._webhooks.dispatch(outgoing, day_seconds)
 
     @staticmethod
     async def _event(

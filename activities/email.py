@@ -58,7 +58,7 @@ class EmailActivities:
             kind=request.kind, stage=request.stage, invoice=from_document(row.document),
             buyer=Recipient(buyer.name, buyer.email), merchant_name=merchant.name,
             mail_from=self._mail.mail_from, public_url=self._mail.public_url,
-            message_id=msg_id, sent_at=models.utcnow(),
+            message_id=msg_id, sent_at=models.utcnow(), reminder=request.reminder, tone=request.tone,
         )
         try:
             await aiosmtplib.send(

@@ -7,6 +7,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.outbox import WebhookOutbox
+from api.views import invoice_out
 from payinvoice.contracts import AssignNumberInput, InvoiceNumber, SaveInvoiceInput, to_document
 from payinvoice.db import models
 from payinvoice.db.session import dialect_insert
@@ -19,8 +21,11 @@ def _date(iso: str | None) -> date | None:
 
 
 class IssuingActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], webhooks: WebhookOutbox | None = None
+    ) -> None:
         self._sessions = sessions
+        self._webhooks = webhooks
 
     @activity.defn
     async def assign_invoice_number(self, request: AssignNumberInput) -> InvoiceNumber:
@@ -52,7 +57,10 @@ class IssuingActivities:
 
     @activity.defn
     async def save_invoice(self, request: SaveInvoiceInput) -> None:
-        """Upsert the invoice's snapshot; a snapshot older than the stored one is ignored."""
+        """Upsert the invoice's snapshot; a snapshot older than the stored one is ignored.
+
+        The webhook events the workflow reports with it go into the outbox in the same
+        transaction, and then to the delivery workflows."""
         view = request.invoice
         changing: dict[str, Any] = {
             "status": view.status,
@@ -81,3 +89,16 @@ class IssuingActivities:
                     where=models.Invoice.version < insert.excluded.version,
                 )
             )
+            outgoing = []
+            if self._webhooks is not None:
+
+                async def invoice_json() -> dict[str, Any]:
+                    return invoice_out(view).model_dump(mode="json")
+
+                outgoing = await self._webhooks.record(
+                    session, merchant_id=view.merchant_id, subject_id=view.invoice_id,
+                    cause=f"invoice:{view.invoice_id}:{view.version}", types=request.events,
+                    data=invoice_json,
+                )
+        if self._webhooks is not None and outgoing:
+            await self._webhooks.dispatch(outgoing, request.day_seconds)

@@ -7,8 +7,6 @@ merchant's `on_error` and caches nothing.
 """
 
 import asyncio
-import hashlib
-import hmac
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,8 +22,8 @@ from payinvoice.contracts import ExternalCheckInput, ExternalCheckResult
 from payinvoice.db.models import Buyer, CreditCheckSettings, CreditEvent
 from payinvoice.db.session import dialect_insert
 from payinvoice.domain.money import MoneyError, from_minor, to_minor
+from payinvoice.signature import SIGNATURE_HEADER, sign
 
-SIGNATURE_HEADER = "Payinvoice-Signature"
 DECISIONS = frozenset({"approve", "decline", "review"})
 # What each `on_error` setting decides when the endpoint cannot be asked or answers nonsense.
 FALLBACK_DECISIONS: dict[str, str] = {
@@ -35,12 +33,6 @@ FALLBACK_DECISIONS: dict[str, str] = {
 }
 # An answer is a few dozen bytes; anything far larger is not one.
 MAX_ANSWER_BYTES = 64 * 1024
-
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The `Payinvoice-Signature` value for `body` sent at `timestamp` (unix seconds)."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
 
 
 class CheckFailed(Exception):

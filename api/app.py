@@ -6,7 +6,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import buyers, credit_check, credit_policy, health, invoices, merchants, metrics, reports
+from api.request_guard import RequestGuardMiddleware
+from api.routes import (
+    buyers,
+    credit_check,
+    credit_policy,
+    dunning,
+    health,
+    invoices,
+    keys,
+    merchants,
+    metrics,
+    reconciliation,
+    reports,
+    settlements,
+    webhook_endpoints,
+)
 from api.routes import codec as codec_server
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.observability import RequestIdMiddleware, configure_logging
@@ -38,8 +53,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(
+        RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,
+        path_limits={reconciliation.STATEMENT_PATH: reconciliation.MAX_STATEMENT_BYTES},
+    )
     app.add_middleware(RequestIdMiddleware)
-    for module in (health, merchants, buyers, invoices, credit_policy, credit_check, reports, metrics):
+    for module in (
+        health, merchants, buyers, invoices, credit_policy, credit_check, dunning, reports, metrics,
+        webhook_endpoints, keys, settlements, reconciliation,
+    ):
         app.include_router(module.router)
     codec_server.install(app, settings.codec_cors_origins)  # /codec/*, with CORS for the Temporal UI only
 

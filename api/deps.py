@@ -1,8 +1,9 @@
-"""Request dependencies: settings, DB session, Temporal client, authenticated merchant."""
+"""Request dependencies: settings, DB session, Temporal client, the authenticated key and its role."""
 
-import hashlib
 import hmac
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.errors import ApiError
-from payinvoice.db.models import Merchant
+from payinvoice.db.models import ApiKey, Merchant
+from payinvoice.keys import Role, hash_api_key
 from payinvoice.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def hash_api_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -45,15 +46,60 @@ def _unauthorized() -> ApiError:
     return ApiError(401, "unauthorized", "missing or unknown API key")
 
 
-async def current_merchant(credentials: Credentials, session: SessionDep) -> Merchant:
+@dataclass(frozen=True)
+class Caller:
+    merchant: Merchant
+    key: ApiKey
+
+
+async def current_caller(credentials: Credentials, session: SessionDep) -> Caller:
+    """The merchant and key behind the bearer token: unknown, revoked or expired keys are 401."""
     if credentials is None:
         raise _unauthorized()
-    merchant = await session.scalar(
-        select(Merchant).where(Merchant.api_key_hash == hash_api_key(credentials.credentials))
-    )
-    if merchant is None:
+    found = (
+        await session.execute(
+            select(ApiKey, Merchant)
+            .join(Merchant, Merchant.id == ApiKey.merchant_id)
+            .where(ApiKey.key_hash == hash_api_key(credentials.credentials), ApiKey.revoked_at.is_(None))
+        )
+    ).first()
+    if found is None:
         raise _unauthorized()
-    return merchant
+    key, merchant = found
+    if key.expires_at is not None and key.expires_at <= datetime.now(UTC):
+        raise _unauthorized()
+    return Caller(merchant=merchant, key=key)
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def _forbidden(caller: Caller, request: Request) -> ApiError:
+    return ApiError(
+        403, "forbidden", f"a {caller.key.role} key may not {request.method} {request.url.path}"
+    )
+
+
+async def current_merchant(request: Request, caller: CurrentCaller) -> Merchant:
+    """The merchant whose endpoint this is: any request with a merchant key, reads with a
+    support key; a processor key only reports settlements."""
+    role = caller.key.role
+    if role == Role.MERCHANT or (role == Role.SUPPORT and request.method in READ_METHODS):
+        return caller.merchant
+    raise _forbidden(caller, request)
+
+
+async def merchant_key(request: Request, caller: CurrentCaller) -> Merchant:
+    """Only a merchant key: managing keys is not for support or processors."""
+    if caller.key.role != Role.MERCHANT:
+        raise _forbidden(caller, request)
+    return caller.merchant
+
+
+async def processor_key(request: Request, caller: CurrentCaller) -> Caller:
+    if caller.key.role != Role.PROCESSOR:
+        raise _forbidden(caller, request)
+    return caller
 
 
 def require_admin(credentials: Credentials, settings: SettingsDep) -> None:
@@ -67,3 +113,5 @@ def require_admin(credentials: Credentials, settings: SettingsDep) -> None:
 
 
 CurrentMerchant = Annotated[Merchant, Depends(current_merchant)]
+MerchantKey = Annotated[Merchant, Depends(merchant_key)]
+ProcessorKey = Annotated[Caller, Depends(processor_key)]

@@ -1,16 +1,20 @@
 """Every error the API answers with, mapped in one place to `{"error": {"code", "message"}}`."""
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from payinvoice.contracts import ErrorType
+from payinvoice.domain.dunning import LadderError
 from payinvoice.domain.money import MoneyError
 
 log = logging.getLogger(__name__)
@@ -44,8 +48,63 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what}_not_found", f"{what.replace('_', ' ')} not found")
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+# The one error shape, as the OpenAPI document states it for every 4xx of every operation.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string", "examples": ["invalid_line"]},
+                "message": {"type": "string", "examples": ["lines[0].quantity must be greater than 0"]},
+            },
+        }
+    },
+}
+_ERROR_RESPONSE: dict[str, Any] = {
+    "description": 'Refused: `{"error": {"code", "message"}}`, nothing persisted.',
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document tell the truth about errors: every operation answers its 4xx
+    in the error shape (FastAPI documents a 422 `HTTPValidationError` that is never sent)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, response in responses.items():
+                if status.startswith("4"):  # declared ones keep their description
+                    response["content"] = _ERROR_RESPONSE["content"]
+            responses.setdefault("4XX", _ERROR_RESPONSE)
+    return schema
+
+
+def _install_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _validation_message(error: RequestValidationError) -> str:
@@ -56,10 +115,27 @@ def _validation_message(error: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method of every route at the request's path. Starlette's own `Allow` names only
+    the first route it matched, when GET and PATCH of one path are two routes."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.scope["path"]):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    _install_openapi(app)
+
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, error: ApiError) -> JSONResponse:
         return error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(LadderError)
+    async def _ladder_error(_: Request, error: LadderError) -> JSONResponse:
+        return error_response(422, error.code, error.message)
 
     @app.exception_handler(MoneyError)
     async def _money_error(_: Request, error: MoneyError) -> JSONResponse:
@@ -70,9 +146,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_request", _validation_message(error))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(error.status_code, "error")
-        return error_response(error.status_code, code, str(error.detail))
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return error_response(error.status_code, code, str(error.detail), headers)
 
     @app.exception_handler(WorkflowUpdateFailedError)
     async def _update_failed(_: Request, error: WorkflowUpdateFailedError) -> JSONResponse:

@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.errors import ApiError, not_found
-from api.schemas import InvoiceCreate, InvoiceOut
+from api.schemas import InvoiceCreate
+from api.views import invoice_out as invoice_out  # re-exported for the routes
 from payinvoice.contracts import (
     CheckoutRequest,
     InvoiceInput,
@@ -23,46 +25,24 @@ from payinvoice.contracts import (
     invoice_id_for,
     invoice_workflow_id,
     new_invoice_view,
-    to_document,
 )
 from payinvoice.db.models import Buyer, Invoice, Merchant
 from payinvoice.domain.lines import parse_line
 from payinvoice.domain.money import exponent, from_minor
 from payinvoice.domain.policy import CreditPolicy
-from payinvoice.domain.schedule import DEFAULT_LADDER
-from payinvoice.domain.status import FINAL, InvoiceStatus, amount_due, overpaid_amount
+from payinvoice.domain.reference import invoice_number_from_reference
+from payinvoice.domain.schedule import ReminderStage
+from payinvoice.domain.status import FINAL, InvoiceStatus
 from payinvoice.settings import Settings
 from workflows.invoice import InvoiceWorkflow
 
 
-def invoice_out(view: InvoiceView) -> InvoiceOut:
-    money = lambda minor: from_minor(minor, view.currency)  # noqa: E731
-    document = to_document(view)
-    for line, priced in zip(document["lines"], view.lines, strict=True):
-        line.update(line.pop("line"), unit_price=money(priced.line.unit_price))
-        line.update(line_total=money(priced.line_total), tax_amount=money(priced.tax_amount))
-    for payment, paid in zip(document["payments"], view.payments, strict=True):
-        payment["amount"] = from_minor(paid.amount, paid.currency)
-    if view.decision is not None:
-        decision = view.decision
-        document["decision"].update(
-            limit=money(decision.limit), exposure=money(decision.exposure), amount=money(decision.amount)
-        )
-    document.update(
-        id=view.invoice_id,
-        subtotal=money(view.subtotal), tax_total=money(view.tax_total), total=money(view.total),
-        amount_paid=money(view.amount_paid),
-        amount_due=money(amount_due(view.total, view.amount_paid)),
-        overpaid_amount=money(overpaid_amount(view.total, view.amount_paid)),
-        workflow_id=invoice_workflow_id(view.invoice_id),
-    )
-    return InvoiceOut.model_validate(document)
-
-
 def checkout_input(
-    body: InvoiceCreate, merchant: Merchant, buyer: Buyer, policy: CreditPolicy, settings: Settings
+    body: InvoiceCreate, merchant: Merchant, buyer: Buyer, policy: CreditPolicy, settings: Settings,
+    ladder: Sequence[ReminderStage],
 ) -> InvoiceInput:
-    """Validate the checkout body into the workflow's input; bad input raises before anything runs."""
+    """Validate the checkout body into the workflow's input; bad input raises before anything runs.
+    The policy and the ladder in force now are frozen into the invoice."""
     exponent(body.currency)
     lines = [
         parse_line(line.description, line.quantity, line.unit_price, line.tax_rate, body.currency, i)
@@ -73,7 +53,7 @@ def checkout_input(
         invoice_id=invoice_id_for(merchant.id, body.order_id), merchant_id=merchant.id,
         buyer_id=buyer.id, order_id=body.order_id, currency=body.currency, lines=lines,
         payment_terms_days=terms, created_at=datetime.now(UTC), request_id=str(uuid.uuid4()),
-        purchase_order=body.purchase_order, ladder=list(DEFAULT_LADDER),
+        purchase_order=body.purchase_order, ladder=list(ladder),
         day_seconds=settings.day_seconds, policy=policy,
     )
     new_invoice_view(invoice)  # prices the lines: refuses totals out of range
@@ -146,6 +126,17 @@ async def checkout(
 async def find_by_order(session: AsyncSession, merchant: Merchant, order_id: str) -> InvoiceView | None:
     row = await session.scalar(
         select(Invoice).where(Invoice.merchant_id == merchant.id, Invoice.order_id == order_id)
+    )
+    return from_document(row.document) if row else None
+
+
+async def find_by_reference(session: AsyncSession, merchant: Merchant, reference: str) -> InvoiceView | None:
+    """The merchant's invoice whose payment reference (RF…) this is."""
+    number = invoice_number_from_reference(reference)
+    if number is None:
+        return None
+    row = await session.scalar(
+        select(Invoice).where(Invoice.merchant_id == merchant.id, Invoice.number == number)
     )
     return from_document(row.document) if row else None
 

@@ -1,15 +1,35 @@
 """Request and response bodies. Money is a decimal string with the currency's ISO 4217 exponent."""
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from payinvoice.domain.money import CURRENCY_EXPONENTS
 
 Text = Field(min_length=1, max_length=200)
+# The supported currencies, stated in the OpenAPI document; the domain refuses any other with
+# 422 `unsupported_currency` (a code of its own, so pydantic does not check the list).
+CURRENCIES: dict[str, Any] = {"enum": sorted(CURRENCY_EXPONENTS)}
+OPTIONAL_CURRENCIES: dict[str, Any] = {"enum": [*sorted(CURRENCY_EXPONENTS), None]}
+
+
+# What no text column can hold: NUL (PostgreSQL refuses it) and unpaired UTF-16 surrogates
+# (JSON escapes like "\ud800", which have no UTF-8 form).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # No unknown fields, and no coercion: `false` is not 0 and "30" is not 30.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            raise ValueError("must not contain NUL characters or unpaired surrogates")
+        return value
 
 
 # Merchants
@@ -17,13 +37,49 @@ class Strict(BaseModel):
 
 class MerchantCreate(Strict):
     name: str = Text
-    currency: str = Field(default="EUR", min_length=3, max_length=3, description="Of the credit policy.")
+    email: str | None = Field(
+        default=None, min_length=3, max_length=320, description="Where operational notices go."
+    )
+    currency: str = Field(
+        default="EUR", min_length=3, max_length=3, description="Of the credit policy.",
+        json_schema_extra=CURRENCIES,
+    )
 
 
 class MerchantCreated(BaseModel):
     id: str
     name: str
     api_key: str = Field(description="Shown once; only its hash is stored.")
+
+
+# API keys
+
+
+class KeyCreate(Strict):
+    role: Literal["merchant", "processor", "support"]
+
+
+class KeyRotate(Strict):
+    grace_seconds: int = Field(default=86400, ge=0, le=30 * 86400)
+
+
+class KeyOut(BaseModel):
+    id: str
+    role: str
+    created_at: datetime
+    expires_at: datetime | None = Field(description="Set by a rotation: the key stops working then.")
+    replaced_by: str | None
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="Shown once; only its hash is stored.")
+    signing_secret: str | None = Field(
+        description="Processor keys only, shown once: signs settlements (Payinvoice-Signature)."
+    )
+
+
+class KeyList(BaseModel):
+    data: list[KeyOut]
 
 
 # Buyers
@@ -33,13 +89,16 @@ class BuyerCreate(Strict):
     external_id: str = Text
     name: str = Text
     email: str = Field(min_length=3, max_length=320)
-    currency: str = Field(min_length=3, max_length=3)
+    currency: str = Field(min_length=3, max_length=3, json_schema_extra=CURRENCIES)
     credit_limit: str | None = Field(
         default=None, max_length=40, examples=["5000.00"],
         description="Omit it to let the merchant's credit policy set and learn the limit.",
     )
     payment_terms_days: int = Field(default=30, ge=0, le=365)
     review_all: bool = False
+    iban: str | None = Field(
+        default=None, max_length=50, description="The buyer's bank account, to match its transfers by."
+    )
 
 
 class BuyerUpdate(Strict):
@@ -49,6 +108,10 @@ class BuyerUpdate(Strict):
     status: Literal["active", "suspended"] | None = None
     limit_source: Literal["manual", "policy"] | None = None
     review_all: bool | None = None
+    dunning_ladder: "DunningLadderIO | None" = Field(
+        default=None, description="The buyer's own reminder ladder; null goes back to the merchant's."
+    )
+    iban: str | None = Field(default=None, max_length=50, description="null forgets it.")
 
 
 class Credit(BaseModel):
@@ -80,6 +143,8 @@ class BuyerOut(BaseModel):
     status: str
     credit: Credit
     payment_record: PaymentRecordOut
+    dunning_ladder: "DunningLadderIO | None" = None
+    iban: str | None = None
     created_at: datetime
 
 
@@ -111,7 +176,9 @@ class ReductionIO(Strict):
 
 
 class CreditPolicyIn(Strict):
-    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    currency: str | None = Field(
+        default=None, min_length=3, max_length=3, json_schema_extra=OPTIONAL_CURRENCIES
+    )
     new_buyer_limit: str = Field(max_length=40)
     max_limit: str = Field(max_length=40)
     auto_approve_up_to: str | None = Field(default=None, max_length=40)
@@ -135,6 +202,33 @@ class CreditPolicyOut(BaseModel):
     review_days: int
 
 
+# Reminder ladders (the rules are payinvoice.domain.dunning's; these only bound request sizes)
+
+
+class LateFeeIO(Strict):
+    fixed: str | None = Field(default=None, max_length=40, examples=["10.00"])
+    percent: str | None = Field(default=None, max_length=40, examples=["1.5"])
+    cap: str | None = Field(default=None, max_length=40, examples=["50.00"])
+
+
+class DunningStageIO(Strict):
+    name: str = Field(max_length=100, examples=["overdue_1"])
+    offset_days: int = Field(strict=True, description="Days relative to the due date; negative is before.")
+    subject: str | None = Field(default=None, max_length=2000, description="Jinja2 template.")
+    body: str | None = Field(default=None, max_length=20000, description="Jinja2 template, plain text.")
+    late_fee: LateFeeIO | None = Field(default=None, description="Stored; not applied to invoices yet.")
+    suspend_credit: bool = False
+    mark_uncollectible: bool = False
+
+
+class DunningLadderIO(Strict):
+    stages: list[DunningStageIO] = Field(max_length=100)
+
+
+class DunningLadderOut(DunningLadderIO):
+    version: int = Field(description="0 is the default ladder.")
+
+
 # Invoices
 
 
@@ -148,7 +242,7 @@ class LineIn(Strict):
 class InvoiceCreate(Strict):
     order_id: str = Text
     buyer_id: str = Field(min_length=1, max_length=64)
-    currency: str = Field(min_length=3, max_length=3)
+    currency: str = Field(min_length=3, max_length=3, json_schema_extra=CURRENCIES)
     lines: list[LineIn] = Field(min_length=1, max_length=200)
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
     purchase_order: str | None = Field(default=None, max_length=200)
@@ -157,9 +251,34 @@ class InvoiceCreate(Strict):
 class PaymentIn(Strict):
     payment_id: str = Text
     amount: str = Field(max_length=40)
-    currency: str = Field(min_length=3, max_length=3)
-    paid_at: datetime | None = None
+    currency: str = Field(min_length=3, max_length=3, json_schema_extra=CURRENCIES)
+    paid_at: datetime | None = Field(default=None, strict=False)  # from its ISO 8601 string
     method: str = Field(default="unknown", max_length=50)
+
+
+class SettlementIn(Strict):
+    """A processor's settlement; names its invoice by id or by payment reference, not both."""
+
+    settlement_id: str = Text
+    invoice_id: str | None = Field(default=None, min_length=1, max_length=64)
+    payment_reference: str | None = Field(default=None, min_length=5, max_length=35)
+    amount: str = Field(max_length=40)
+    currency: str = Field(min_length=3, max_length=3, json_schema_extra=CURRENCIES)
+    paid_at: datetime | None = Field(default=None, strict=False)  # from its ISO 8601 string
+    method: str = Field(default="unknown", max_length=50)
+    processor: str = Field(default="unknown", max_length=50)
+
+    @model_validator(mode="after")
+    def _one_invoice(self) -> "SettlementIn":
+        if (self.invoice_id is None) == (self.payment_reference is None):
+            raise ValueError("give exactly one of invoice_id and payment_reference")
+        return self
+
+
+class SettlementOut(BaseModel):
+    settlement_id: str
+    duplicate: bool = Field(description="True when this settlement_id was reported before.")
+    invoice: "InvoiceOut"
 
 
 class VoidIn(Strict):
@@ -243,6 +362,10 @@ class InvoiceOut(BaseModel):
     payment_reference: str | None
     purchase_order: str | None
     payments: list[PaymentOut]
+    unapplied_payments: list[PaymentOut] = Field(
+        default_factory=list,
+        description="Payments that reached the invoice after it stopped taking them (voided meanwhile).",
+    )
     reminders: list[ReminderOut]
     next_reminder: NextReminderOut | None
     email_failures: list[EmailFailureOut]
@@ -256,3 +379,61 @@ class InvoiceOut(BaseModel):
 class InvoiceList(BaseModel):
     data: list[InvoiceOut]
     next_cursor: str | None
+
+
+SettlementOut.model_rebuild()  # its invoice is declared further down
+
+
+# Bank statements (camt.053)
+
+
+class StatementEntryOut(BaseModel):
+    entry_ref: str = Field(description="The bank's reference of the entry (AcctSvcrRef, else NtryRef).")
+    amount: str
+    currency: str
+    outcome: Literal["matched", "unmatched", "already_imported", "ignored_debit"]
+    matched_by: Literal["reference", "invoice_number", "amount"] | None = None
+    invoice_id: str | None = None
+    unmatched_id: str | None = None
+    reason: str | None = None
+
+
+class StatementImportOut(BaseModel):
+    statement_id: str
+    entries: list[StatementEntryOut]
+    counts: dict[str, int] = Field(description="Entries per outcome, every outcome named.")
+
+
+class UnmatchedEntryOut(BaseModel):
+    id: str
+    statement_id: str
+    account: str
+    entry_ref: str
+    amount: str
+    currency: str
+    booked_at: datetime | None
+    debtor_name: str | None
+    debtor_iban: str | None
+    references: list[str]
+    remittance: list[str]
+    reason: str | None
+    status: Literal["open", "applying", "applied", "dismissed"]
+    invoice_id: str | None
+    resolution_note: str | None
+    resolved_at: datetime | None
+    created_at: datetime
+
+
+class UnmatchedList(BaseModel):
+    data: list[UnmatchedEntryOut]
+
+
+class UnmatchedApplyIn(Strict):
+    invoice_id: str | None = Field(default=None, min_length=1, max_length=64)
+    buyer_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Pays the buyer's oldest open invoice."
+    )
+
+
+class UnmatchedDismissIn(Strict):
+    reason: str = Field(min_length=1, max_length=500)

@@ -18,6 +18,7 @@ class Row:
     floor: float | None = None
     target: str = ""
     meets: Callable[[float], bool] | None = None
+    absolute: bool = False  # `meets` judges the value itself, not its ratio to a floor
 
     @property
     def ratio(self) -> float | None:
@@ -27,9 +28,10 @@ class Row:
 
     @property
     def met(self) -> bool | None:
-        if self.meets is None or self.ratio is None:
+        judged = self.value if self.absolute else self.ratio
+        if self.meets is None or judged is None:
             return None
-        return self.meets(self.ratio)
+        return self.meets(judged)
 
 
 def _get(result: dict[str, Any], path: str) -> Any:
@@ -49,6 +51,8 @@ def target_rows(result: dict[str, Any]) -> list[Row]:
             "<= 1.5x", lambda r: r <= 1.5),
         Row("invoices/s", _get(result, "throughput.invoices_per_s"), _get(result, "throughput.floor_per_s"),
             ">= 0.6x", lambda r: r >= 0.6),
+        Row("aging report ms (1M, PostgreSQL)", _get(result, "aging_ms_1m"), None, "< 500 ms",
+            lambda ms: ms < 500, absolute=True),
     ]  # fmt: skip
 
 
@@ -60,6 +64,11 @@ def info_rows(result: dict[str, Any]) -> list[Row]:
             if (level, pct) not in (("c1", "p50"), ("c10", "p99")):
                 rows.append(Row(name, _get(result, f"decision_ms.{level}.{pct}"),
                                 _get(result, f"floor_ms.{level}.{pct}")))  # fmt: skip
+    for cache in ("cold", "warm"):  # at 1 concurrent: beside the floor's c1
+        for pct in ("p50", "p95", "p99"):
+            rows.append(Row(f"decision external {cache} {pct} ms",
+                            _get(result, f"decision_ms.external_{cache}.{pct}"),
+                            _get(result, f"floor_ms.c1.{pct}")))  # fmt: skip
     rows += [
         Row("settlements/s", _get(result, "throughput.settlements_per_s"),
             _get(result, "throughput.floor_per_s")),
@@ -68,8 +77,14 @@ def info_rows(result: dict[str, Any]) -> list[Row]:
         Row("server RSS MB", _get(result, "scale.server_rss_mb")),
         Row("reminder lateness p50 s", _get(result, "scale.reminder_lateness_p50_s")),
         Row("reminder lateness p99 s", _get(result, "scale.reminder_lateness_p99_s")),
-        Row("aging report ms (1M)", _get(result, "aging_ms_1m")),
     ]  # fmt: skip
+    size = _get(result, "aging.invoices")
+    if size is not None and size != 1_000_000:
+        rows.append(Row(f"aging report ms ({size:,})", _get(result, "aging.ms")))
+    rows += [
+        Row("aging report CSV ms", _get(result, "aging.csv_ms.median")),
+        Row("aging query alone ms", _get(result, "aging.query_ms.median")),
+    ]
     return rows
 
 
@@ -110,7 +125,10 @@ def table(result: dict[str, Any]) -> str:
         f"payinvoice benchmark: {result['mode']}, {result['db']}, commit {result['commit']}, "
         f"{result['machine']['cores']} cores, {result['started_at']}"
     )
-    lines = [title, rule, render(header), rule, *map(render, rows[:3]), rule, *map(render, rows[3:]), rule]
+    split = len(target_rows(result))
+    lines = [
+        title, rule, render(header), rule, *map(render, rows[:split]), rule, *map(render, rows[split:]), rule,
+    ]  # fmt: skip
     return "\n".join([*lines, *notes(result)])
 
 
@@ -131,16 +149,40 @@ def notes(result: dict[str, Any]) -> list[str]:
                 f"task(s), {parts['local_activities']:.0f} local activities) + outside the workflow "
                 f"{parts['outside_workflow_ms']} (HTTP, the API's own work, gRPC)"
             )
+    external = result.get("external_check")
+    if external:
+        lines.append(
+            f"external check: scoring server delay {external['scoring_delay_ms']} ms; requests it got: "
+            f"{external['scoring_requests']['cold']} for {external['buyers']} cold decisions, "
+            f"{external['scoring_requests']['warm']} for as many warm ones"
+        )
     if result.get("aging_ms_1m_note"):
         lines.append(f"aging: {result['aging_ms_1m_note']}")
+    aging = result.get("aging") or {}
+    if aging.get("note") and aging["note"] != result.get("aging_ms_1m_note"):
+        lines.append(f"aging: {aging['note']}")
+    if aging.get("check"):
+        check = aging["check"]
+        lines.append(
+            f"aging: {aging['invoices']:,} invoices, {check['merchant_invoices']:,} of the measured merchant "
+            f"({check['receivable_invoices']:,} unpaid, {aging['report_rows']:,} report rows); "
+            f"totals equal the sums of amount_due: {_cell(check['ok'])}"
+            + (f" {check['mismatches']}" if check["mismatches"] else "")
+        )
     return lines
 
 
-def write(result: dict[str, Any]) -> list[Path]:
-    """bench/results/latest.json and bench/results/<utc timestamp>-<mode>-<db>.json."""
+def write(result: dict[str, Any], out: Path | None = None, latest: bool = True) -> list[Path]:
+    """bench/results/latest.json (unless `latest` is false) and
+    bench/results/<utc timestamp>-<mode>-<db>.json; or only `out`."""
+    if out is not None:
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        return [out.resolve()]
     RESULTS.mkdir(exist_ok=True)
     stamp = result["started_at"].replace(":", "").replace("-", "").split(".")[0]
-    paths = [RESULTS / "latest.json", RESULTS / f"{stamp}-{result['mode']}-{result['db']}.json"]
+    paths = [RESULTS / f"{stamp}-{result['mode']}-{result['db']}.json"]
+    if latest:
+        paths.insert(0, RESULTS / "latest.json")
     text = json.dumps(result, indent=2) + "\n"
     for path in paths:
         path.write_text(text)

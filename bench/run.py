@@ -1,5 +1,6 @@
-"""`python -m bench.run [--quick] [--db sqlite|postgres]`: start a stack of our own, measure the
-floor and payinvoice on it, print the table and write bench/results/*.json."""
+"""`python -m bench.run [--quick] [--db sqlite|postgres] [--only core,external,aging] [--out PATH]`:
+start a stack of our own, measure the floor and payinvoice on it, then the aging report over a
+large book on PostgreSQL; print the table and write bench/results/*.json."""
 
 import argparse
 import asyncio
@@ -11,9 +12,12 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench import phases
+from bench.aging import aging
+from bench.external import external_check
 from bench.floor import Floor, floor_worker
 from bench.measure import Run, closed_loop, commit, machine, rss_mb, summary
 from bench.report import table, targets, write
@@ -37,6 +41,9 @@ class Profile:
     scale_budget_s: float
     reminder_batch: int
     reminder_concurrency: int
+    external_buyers: int  # cold and warm decisions with the external credit check, one of each per buyer
+    aging_invoices: int  # the book the aging report runs over
+    aging_runs: int  # timed runs of the report (after 2 untimed)
     buyers: int = 50
 
 
@@ -44,13 +51,17 @@ QUICK = Profile(
     mode="quick", day_seconds=10, warmup=10, floor_requests={1: 30, 10: 150},
     decision_requests={1: 30, 10: 150, 50: 150}, throughput_concurrency=16, throughput_s=15,
     open_target=300, scale_budget_s=30, reminder_batch=100, reminder_concurrency=25,
+    external_buyers=30, aging_invoices=100_000, aging_runs=5,
 )  # fmt: skip
 FULL = Profile(
     mode="full", day_seconds=60, warmup=30, floor_requests={1: 200, 10: 1000},
     decision_requests={1: 200, 10: 1000, 50: 1000}, throughput_concurrency=16, throughput_s=60,
     open_target=20_000, scale_budget_s=300, reminder_batch=500, reminder_concurrency=25,
+    external_buyers=200, aging_invoices=1_000_000, aging_runs=9,
 )  # fmt: skip
-AGING_NOTE = "aging report not built yet (issue 6)"
+# core: the floor, decisions, throughput, scale and reminders; external: decisions with the
+# external credit check; aging: the aging report on PostgreSQL. In this order.
+PHASES = ("core", "external", "aging")
 
 
 async def _warm_up(floor: Floor, svc: Service, count: int) -> None:
@@ -112,7 +123,38 @@ def _temporal_version() -> str:
     return out.stdout.strip()
 
 
-async def bench(profile: Profile, db: Database) -> dict[str, Any]:
+def _count(n: int) -> str:
+    """1_000_000 -> "1m", 100_000 -> "100k": the suffix of the aging key."""
+    return f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
+def _aging_keys(profile: Profile, report: dict[str, Any] | None) -> dict[str, Any]:
+    """`aging_ms_1m` (issue 8) and, for another book size, `aging_ms_<size>` beside it."""
+    if report is None:
+        return {"aging_ms_1m": None, "aging_ms_1m_note": "not run (--only)"}
+    keys: dict[str, Any] = {f"aging_ms_{_count(profile.aging_invoices)}": report["ms"], "aging": report}
+    if profile.aging_invoices != 1_000_000:
+        keys["aging_ms_1m"] = None
+        keys["aging_ms_1m_note"] = (
+            f"{profile.mode} mode runs {profile.aging_invoices:,} invoices, not 1,000,000: see "
+            f"aging_ms_{_count(profile.aging_invoices)}"
+        )
+    elif report["ms"] is None:
+        keys["aging_ms_1m_note"] = report["note"]
+    return keys
+
+
+def _external_keys(result: dict[str, Any], external: dict[str, Any]) -> None:
+    result.setdefault("decision_ms", {}).update(
+        {"external_cold": external["cold"], "external_warm": external["warm"]}
+    )
+    result.setdefault("decision_outcomes", {}).update(
+        {"external_cold": external["outcomes"]["cold"], "external_warm": external["outcomes"]["warm"]}
+    )
+    result["external_check"] = external["details"]
+
+
+async def bench(profile: Profile, db: Database, only: frozenset[str] = frozenset(PHASES)) -> dict[str, Any]:
     task = asyncio.current_task()
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
@@ -127,36 +169,55 @@ async def bench(profile: Profile, db: Database) -> dict[str, Any]:
             "temporal": _temporal_version(), "dev_server_args": list(DEV_SERVER_ARGS),
             "profile": asdict(profile),
         },
+        "phases": [phase for phase in PHASES if phase in only],
     }  # fmt: skip
-    async with (
-        start_stack(db, profile.day_seconds) as stack,
-        floor_worker(stack.client) as floor,
-        service(stack.api_url, stack.admin_key, profile.buyers) as svc,
-    ):
-        result.update(await measure(profile, stack, floor, svc))
-    result["aging_ms_1m"] = None
-    result["aging_ms_1m_note"] = AGING_NOTE
+    if only & {"core", "external"}:
+        async with start_stack(db, profile.day_seconds) as stack:
+            if "core" in only:
+                async with (
+                    floor_worker(stack.client) as floor,
+                    service(stack.api_url, stack.admin_key, profile.buyers) as svc,
+                ):
+                    result.update(await measure(profile, stack, floor, svc))
+            if "external" in only:  # after the others, on a merchant of its own
+                _external_keys(result, await external_check(stack, profile.external_buyers))
+    # With no stack running: generating the book takes both cores for a while.
+    report = await aging(profile.aging_invoices, profile.aging_runs) if "aging" in only else None
+    result.update(_aging_keys(profile, report))
     result["targets"] = targets(result)
     result["duration_s"] = round(time.monotonic() - began, 1)
     return result
+
+
+def _phases(value: str) -> frozenset[str]:
+    chosen = frozenset(part.strip() for part in value.split(",") if part.strip())
+    if not chosen or chosen - set(PHASES):
+        raise argparse.ArgumentTypeError(f"a comma-separated choice of {', '.join(PHASES)}")
+    return chosen
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="the small version (under 3 minutes)")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--only", type=_phases, default=frozenset(PHASES), metavar="PHASES",
+        help=f"run only these phases (of {','.join(PHASES)}); then latest.json is left alone",
+    )  # fmt: skip
+    parser.add_argument("--out", type=Path, help="write the JSON here only (not to bench/results)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     for noisy in ("mail.log", "temporalio", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        result = asyncio.run(bench(QUICK if args.quick else FULL, args.db))
+        result = asyncio.run(bench(QUICK if args.quick else FULL, args.db, args.only))
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("benchmark interrupted; the stack was stopped", file=sys.stderr)
         return 130
     print(table(result))
-    for path in write(result):
-        print(f"wrote {path.relative_to(ROOT)}")
+    # A partial run is never the run of record: it does not replace latest.json.
+    for path in write(result, out=args.out, latest=args.only == frozenset(PHASES)):
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
 
 

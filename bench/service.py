@@ -23,9 +23,9 @@ class Service:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     issued: int = 0  # open invoices answered so far: each has an invoice email on its way
 
-    async def setup(self, admin_key: str, buyers: int) -> None:
+    async def setup(self, admin_key: str, buyers: int, name: str = "Bench Wholesale") -> None:
         """One merchant (with the admin key) and `buyers` buyers with large limits."""
-        merchant = await self._post("/v1/merchants", {"name": "Bench Wholesale"}, key=admin_key)
+        merchant = await self._post("/v1/merchants", {"name": name}, key=admin_key)
         self.http.headers["Authorization"] = f"Bearer {merchant['api_key']}"
         for n in range(buyers):
             buyer = await self._post("/v1/buyers", {
@@ -68,9 +68,11 @@ class Service:
 
 
 @asynccontextmanager
-async def service(api_url: str, admin_key: str, buyers: int) -> AsyncIterator[Service]:
+async def service(
+    api_url: str, admin_key: str, buyers: int, name: str = "Bench Wholesale"
+) -> AsyncIterator[Service]:
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(base_url=api_url, timeout=60, limits=limits) as http:
         svc = Service(http)
-        await svc.setup(admin_key, buyers)
+        await svc.setup(admin_key, buyers, name)
         yield svc

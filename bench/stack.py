@@ -201,6 +201,17 @@ def _migrate(url: str) -> None:
     command.upgrade(config, "head")
 
 
+async def postgres_reachable(within_s: float = 3) -> bool:
+    """Whether something listens on the PostgreSQL server's port."""
+    url = make_url(POSTGRES_SERVER)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(url.host, url.port or 5432), within_s)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
+
+
 @asynccontextmanager
 async def _database(db: Database, workdir: Path) -> AsyncIterator[str]:
     """A fresh, migrated database; the PostgreSQL one is dropped afterwards."""
@@ -209,8 +220,15 @@ async def _database(db: Database, workdir: Path) -> AsyncIterator[str]:
         await asyncio.to_thread(_migrate, url)
         yield url
         return
+    async with postgres_database() as url:
+        yield url
+
+
+@asynccontextmanager
+async def postgres_database(prefix: str = "payinvoice_bench") -> AsyncIterator[str]:
+    """A throwaway PostgreSQL database built by the migrations, dropped on the way out."""
     server = make_url(POSTGRES_SERVER)
-    name = f"payinvoice_bench_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:

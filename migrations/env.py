@@ -34,9 +34,11 @@ def run_migrations_offline() -> None:
 
 
 def _run(connection: Connection) -> None:
-    # Batch mode lets later ALTERs work on SQLite too.
+    # Batch mode lets later ALTERs work on SQLite too. There, one transaction per migration lets
+    # a migration that rebuilds a referenced table switch foreign keys off before it begins.
     context.configure(
-        connection=connection, target_metadata=target_metadata, compare_type=True, render_as_batch=True
+        connection=connection, target_metadata=target_metadata, compare_type=True, render_as_batch=True,
+        transaction_per_migration=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
         context.run_migrations()

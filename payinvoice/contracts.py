@@ -33,6 +33,15 @@ def invoice_workflow_id(invoice_id: str) -> str:
     return f"invoice-{invoice_id}"
 
 
+WEBHOOK_DELIVERY_WORKFLOW = "WebhookDeliveryWorkflow"
+WEBHOOK_ENQUEUE_SIGNAL = "enqueue"
+
+
+def webhook_delivery_workflow_id(endpoint_id: str, subject_id: str) -> str:
+    """One delivery workflow per (endpoint, invoice or buyer): its events go out in order."""
+    return f"webhooks-{endpoint_id}-{subject_id}"
+
+
 class EmailKind(StrEnum):
     INVOICE = "invoice"
     REMINDER = "reminder"
@@ -160,6 +169,9 @@ class InvoiceView:
     review: Review | None = None
     suspends_buyer: bool = False
     version: int = 0
+    # Payments that arrived (as a signal, while no worker ran) after the invoice stopped taking
+    # them: kept for finance staff, not counted in amount_paid.
+    unapplied_payments: list[Payment] = field(default_factory=list)
 
 
 @dataclass
@@ -242,6 +254,8 @@ class BuyerCreditInput:
     invoice_id: str
     # Why a suspension happens: "final_notice" or "overdue".
     reason: str = "final_notice"
+    # The invoice's day length: webhook retries of the buyer events span one such day.
+    day_seconds: float = 86400.0
 
 
 @dataclass
@@ -252,6 +266,7 @@ class RecordSettlementInput:
     invoice_id: str
     days_late: int
     policy: CreditPolicy | None = None
+    day_seconds: float = 86400.0
 
 
 @dataclass
@@ -269,6 +284,10 @@ class InvoiceNumber:
 @dataclass
 class SaveInvoiceInput:
     invoice: InvoiceView
+    # The webhook event types this snapshot reports (payinvoice.webhooks.EventType), in order.
+    events: list[str] = field(default_factory=list)
+    # The invoice's day length: webhook retries span one such day.
+    day_seconds: float = 86400.0
 
 
 @dataclass
@@ -276,6 +295,10 @@ class SendEmailInput:
     invoice_id: str
     kind: EmailKind
     stage: str | None = None
+    # A reminder's frozen ladder stage (its own subject and body) and its tone
+    # (payinvoice.domain.dunning.Tone); absent from emails scheduled before they were added.
+    reminder: ReminderStage | None = None
+    tone: str | None = None
 
 
 @dataclass
@@ -283,6 +306,44 @@ class EmailResult:
     delivered: bool
     message_id: str
     error: str | None = None
+
+
+@dataclass
+class WebhookDeliveryInput:
+    endpoint_id: str
+    subject_id: str
+    # The retry window of each delivery is one day of this length.
+    day_seconds: float = 86400.0
+
+
+@dataclass
+class EnqueueDeliveries:
+    """Signal: deliveries to send after those already queued, in this order. `resend` sends
+    even a delivery that already succeeded (the merchant asked for it)."""
+
+    delivery_ids: list[str]
+    resend: bool = False
+
+
+@dataclass
+class DeliverWebhookInput:
+    delivery_id: str
+    resend: bool = False
+
+
+@dataclass
+class DeliveryResult:
+    """`done`: nothing more to try (delivered, or not to be sent); False: the attempt failed."""
+
+    done: bool
+
+
+@dataclass
+class WebhookFailedInput:
+    """A delivery failed for its whole window: disable its endpoint and tell the merchant."""
+
+    endpoint_id: str
+    delivery_id: str
 
 
 def new_invoice_view(invoice: InvoiceInput) -> InvoiceView:

@@ -1,5 +1,6 @@
 """Rendering invoice emails from Jinja2 templates into multipart MIME messages."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -7,14 +8,25 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from payinvoice.contracts import EmailKind, InvoiceView
+from payinvoice.domain.dunning import tone_of
 from payinvoice.domain.money import from_minor
+from payinvoice.domain.schedule import DEFAULT_LADDER, ReminderStage
 from payinvoice.domain.status import amount_due, overpaid_amount
+from payinvoice.reminder_templates import (
+    render_body_html,
+    render_body_text,
+    render_subject,
+    template_variables,
+)
+
+log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
 
+# Reminders are keyed by their tone (payinvoice.domain.dunning.Tone), not by their stage's name.
 SUBJECTS: dict[str, str] = {
     "invoice": "Invoice {{ invoice.number }} from {{ merchant_name }}",
     "reminder:upcoming": "Invoice {{ invoice.number }} is due on {{ invoice.due_date }}",
@@ -54,10 +66,42 @@ def message_id(invoice_id: str, kind: EmailKind, stage: str | None, domain: str)
     return f"<{kind}.{stage or 'main'}.{invoice_id}@{domain}>"
 
 
+def _reminder_context(
+    stage: str | None, reminder: ReminderStage | None, tone: str | None, variables: dict[str, str]
+) -> dict[str, Any]:
+    """The tone, the suspension notice and the merchant's own subject and body of a reminder.
+
+    Without the frozen stage (an email scheduled before stages travelled with it) the default
+    ladder's stage of that name stands in. Templates were checked when the ladder was saved; if
+    one fails anyway, the built-in wording goes out rather than no reminder.
+    """
+    if reminder is None and stage is not None:
+        reminder = next((s for s in DEFAULT_LADDER if s.name == stage), None)
+        tone = tone or tone_of(DEFAULT_LADDER, stage)
+    context: dict[str, Any] = {
+        "tone": tone, "suspends_credit": bool(reminder and reminder.suspends_credit),
+        "custom_subject": None, "custom_body": None, "custom_paragraphs": None,
+    }
+    if reminder is None:
+        return context
+    try:
+        if reminder.subject is not None:
+            context["custom_subject"] = render_subject(reminder.subject, variables)
+        if reminder.body is not None:
+            context["custom_body"] = render_body_text(reminder.body, variables)
+            context["custom_paragraphs"] = render_body_html(reminder.body, variables)
+    except (TemplateError, TypeError, ValueError, RecursionError) as error:
+        log.warning("stage %r: own template failed, built-in wording used: %s", reminder.name, error)
+        context.update(custom_subject=None, custom_body=None, custom_paragraphs=None)
+    return context
+
+
 def render_email(
     *, kind: EmailKind, stage: str | None, invoice: InvoiceView, buyer: Recipient,
     merchant_name: str, mail_from: str, public_url: str, message_id: str, sent_at: datetime,
+    reminder: ReminderStage | None = None, tone: str | None = None,
 ) -> EmailMessage:
+    """`reminder` is the invoice's frozen ladder stage and `tone` its place in the escalation."""
     context: dict[str, Any] = {
         "invoice": invoice,
         "stage": stage,
@@ -66,12 +110,23 @@ def render_email(
         "public_url": public_url,
         "amount_due": amount_due(invoice.total, invoice.amount_paid),
         "overpaid": overpaid_amount(invoice.total, invoice.amount_paid),
+        "tone": None, "suspends_credit": False, "custom_subject": None, "custom_body": None,
+        "custom_paragraphs": None,
     }
-    subject_key = f"{kind}:{stage}" if f"{kind}:{stage}" in SUBJECTS else str(kind)
+    subject_key = str(kind)
+    if kind == EmailKind.REMINDER:
+        variables = template_variables(
+            invoice, stage=stage or "", buyer_name=buyer.name, merchant_name=merchant_name,
+            pay_link=public_url,
+        )
+        context.update(_reminder_context(stage, reminder, tone, variables))
+        if f"{kind}:{context['tone']}" in SUBJECTS:
+            subject_key = f"{kind}:{context['tone']}"
     message = EmailMessage()
-    message["Subject"] = _ENV.from_string(SUBJECTS[subject_key]).render(context)
+    subject = context["custom_subject"] or _ENV.from_string(SUBJECTS[subject_key]).render(context)
+    message["Subject"] = one_line(subject)
     message["From"] = mail_from
-    message["To"] = formataddr((buyer.name, buyer.email))
+    message["To"] = formataddr((one_line(buyer.name), buyer.email))
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(sent_at)
     message["X-Payinvoice-Kind"] = str(kind)
@@ -80,4 +135,31 @@ def render_email(
         message["X-Reminder-Stage"] = stage
     message.set_content(_ENV.get_template(f"{kind}.txt").render(context))
     message.add_alternative(_ENV.get_template(f"{kind}.html").render(context), subtype="html")
+    return message
+
+
+def one_line(text: str) -> str:
+    """Header text from names the API took verbatim: a newline or tab in a buyer's or merchant's
+    name would make the header invalid (and the email unsendable), so whitespace collapses."""
+    return " ".join(text.split())
+
+
+def render_webhook_disabled(
+    *, merchant: Recipient, endpoint_id: str, endpoint_host: str, delivery_id: str, mail_from: str,
+    public_url: str, message_id: str, sent_at: datetime,
+) -> EmailMessage:
+    """To the merchant: one of its webhook endpoints failed for a whole retry window."""
+    context: dict[str, Any] = {
+        "merchant_name": merchant.name, "endpoint_id": endpoint_id, "endpoint_host": endpoint_host,
+        "delivery_id": delivery_id, "public_url": public_url,
+    }
+    message = EmailMessage()
+    message["Subject"] = "Your payinvoice webhook endpoint has been disabled"
+    message["From"] = mail_from
+    message["To"] = formataddr((one_line(merchant.name), merchant.email))
+    message["Message-ID"] = message_id
+    message["Date"] = format_datetime(sent_at)
+    message["X-Payinvoice-Kind"] = "webhook_disabled"
+    message.set_content(_ENV.get_template("webhook_disabled.txt").render(context))
+    message.add_alternative(_ENV.get_template("webhook_disabled.html").render(context), subtype="html")
     return message

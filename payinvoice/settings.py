@@ -21,7 +21,12 @@ class Settings(BaseSettings):
     # Length of one "day" of payment terms and reminder ladders, frozen into each invoice.
     day_seconds: float = 86400.0
     decision_timeout_seconds: float = 5.0
+    # How long a payment waits for a worker to take it before it is accepted durably (202) and
+    # applied when a worker runs.
+    message_timeout_seconds: float = 5.0
     public_url: str = "http://localhost:8000"
+    # How long one webhook delivery attempt may take before it counts as failed (and is retried).
+    webhook_timeout_seconds: float = 10.0
     # Root log level; the API (at startup) and the worker log JSON lines to stderr.
     log_level: str = "INFO"
     # Port of the worker's Prometheus endpoint for the Temporal SDK's metrics; 0 turns it off.
@@ -32,6 +37,8 @@ class Settings(BaseSettings):
     encryption_old_keys: SecretStr | None = None
     # Comma-separated origins of the Temporal UI allowed to call /codec/* from the browser.
     codec_cors_origins: str = "http://localhost:8233"
+    # Largest request body the API reads; a larger one is answered 413 `payload_too_large`.
+    max_body_bytes: int = 1024 * 1024
 
     @field_validator("database_url")
     @classmethod
@@ -46,7 +53,7 @@ class Settings(BaseSettings):
                 return async_ + url[len(sync) :]
         return url
 
-    @field_validator("day_seconds", "decision_timeout_seconds")
+    @field_validator("day_seconds", "decision_timeout_seconds", "message_timeout_seconds", "max_body_bytes")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
+from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -159,13 +160,13 @@ async def worker(
 
 
 @pytest.fixture(scope="session")
-def api_factory(
+def app_factory(
     temporal_client: Client, sessions: async_sessionmaker[AsyncSession],
     settings_factory: Callable[..., Settings], worker: Worker,
-) -> Callable[..., httpx.AsyncClient]:
-    """An HTTP client on the real app, its Temporal client and DB swapped for the test ones."""
+) -> Callable[..., FastAPI]:
+    """The real app, its Temporal client and DB swapped for the test ones (no lifespan needed)."""
 
-    def make(**overrides: Any) -> httpx.AsyncClient:
+    def make(**overrides: Any) -> FastAPI:
         app = create_app(settings_factory(**overrides))
 
         async def session_override() -> AsyncIterator[AsyncSession]:
@@ -174,7 +175,18 @@ def api_factory(
 
         app.dependency_overrides[get_session] = session_override
         app.dependency_overrides[get_temporal] = lambda: temporal_client
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        return app
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def api_factory(app_factory: Callable[..., FastAPI]) -> Callable[..., httpx.AsyncClient]:
+    """An HTTP client on the real app of `app_factory`."""
+
+    def make(**overrides: Any) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app_factory(**overrides))
+        return httpx.AsyncClient(transport=transport, base_url="http://test")
 
     return make
 

@@ -259,3 +259,15 @@ def test_to_header_is_one_recipient_when_the_buyer_name_has_a_comma() -> None:
     message = render(EmailKind.INVOICE, make_view(), buyer=Recipient("Doe, John", "john@example.com"))
     addresses = message["To"].addresses
     assert [(a.display_name, a.addr_spec) for a in addresses] == [("Doe, John", "john@example.com")]
+
+
+@pytest.mark.parametrize("kind", list(EmailKind))
+def test_names_with_line_breaks_still_make_a_sendable_message(kind: EmailKind) -> None:
+    buyer = Recipient("Ada\nBuyer\tGmbH", "ada@example.com")
+    stage = "overdue_1" if kind == EmailKind.REMINDER else None
+
+    message = render(kind, make_view(), stage, buyer=buyer, merchant_name="Widgets\r\nGmbH")
+
+    assert message["To"] == "Ada Buyer GmbH <ada@example.com>"
+    assert "\n" not in message["Subject"]
+    message.as_bytes()  # a header with a line break in it would raise here

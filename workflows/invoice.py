@@ -5,6 +5,9 @@ voids arrive as Updates at any time and interrupt the wait at once.
 
 Patches: none yet. When this code changes shape, branch on `workflow.patched(<ID>)`, record the
 id and its removal condition here, and add a history to tests/replay/histories/.
+
+Webhook events ride on the existing `save_invoice` calls (`SaveInvoiceInput.events`): the
+workflow decides which events a snapshot reports, and adds no command of its own for them.
 """
 
 import asyncio
@@ -47,9 +50,18 @@ with workflow.unsafe.imports_passed_through():
         new_invoice_view,
     )
     from payinvoice.domain.credit import Outcome, Rule
+    from payinvoice.domain.dunning import tone_of
     from payinvoice.domain.money import exponent, from_minor
     from payinvoice.domain.policy import days_late
-    from payinvoice.domain.schedule import OVERDUE_STEP, SUSPENSION_STEP, Step, due_at, due_date, timeline
+    from payinvoice.domain.schedule import (
+        OVERDUE_STEP,
+        SUSPENSION_STEP,
+        ReminderStage,
+        Step,
+        due_at,
+        due_date,
+        timeline,
+    )
     from payinvoice.domain.status import (
         EXPOSED,
         PAYABLE,
@@ -68,6 +80,7 @@ with workflow.unsafe.imports_passed_through():
         MERCHANT_ID,
         ORDER_ID,
     )
+    from payinvoice.webhooks import EventType
 
 # The decision path runs as local activities: no server round trip while the checkout waits.
 DECISION = {
@@ -92,6 +105,8 @@ class InvoiceWorkflow:
         self._decided = False
         self._steps: list[Step] = []
         self._version = 0
+        # Webhook events that the next snapshot reports.
+        self._events: list[str] = []
         # Handlers and the reminder loop both call activities; one at a time keeps state coherent.
         self._lock = asyncio.Lock()
 
@@ -133,22 +148,24 @@ class InvoiceWorkflow:
     @workflow.update
     async def record_payment(self, payment: RecordPaymentInput) -> InvoiceView:
         async with self._lock:
-            if self._already_recorded(payment.payment_id):
-                return self._view
-            self._check_payable()
-            self._view.payments.append(
-                Payment(
-                    payment_id=payment.payment_id, amount=payment.amount, currency=payment.currency,
-                    paid_at=payment.paid_at or workflow.now(), method=payment.method,
-                )
-            )
-            self._view.amount_paid += payment.amount
-            if self._amount_due() == 0:
-                self._view.status = InvoiceStatus.PAID
-                self._view.next_reminder = None
-            await self._save()
-            await self._hold_credit()
+            if not self._already_recorded(payment.payment_id):
+                self._check_payable()
+                await self._apply_payment(payment)
         return self._view
+
+    @workflow.signal
+    async def payment_reported(self, payment: RecordPaymentInput) -> None:
+        """The same payment, sent as a signal when no worker took the update in time: durable
+        at once, applied when a worker runs. The API validated it; a payment the invoice can no
+        longer take (voided meanwhile) is kept as unapplied, never dropped."""
+        async with self._lock:
+            if self._already_recorded(payment.payment_id):
+                return
+            if self._view.status not in PAYABLE:
+                self._view.unapplied_payments.append(self._payment(payment))
+                await self._save()
+                return
+            await self._apply_payment(payment)
 
     @record_payment.validator
     def _validate_payment(self, payment: RecordPaymentInput) -> None:
@@ -169,6 +186,7 @@ class InvoiceWorkflow:
             self._check_voidable()
             self._view.status = InvoiceStatus.VOID
             self._view.void_reason = request.reason
+            self._events.append(EventType.INVOICE_VOIDED)
             self._view.next_reminder = None
             await self._save()
             await self._hold_credit()
@@ -277,6 +295,7 @@ class InvoiceWorkflow:
             self._view.due_at = due_at(now, terms, self._input.day_seconds)
             self._view.due_date = due_date(now.date(), terms).isoformat()
             self._view.status = InvoiceStatus.OPEN
+            self._events.append(EventType.INVOICE_ISSUED)
             self._refresh_next_reminder()
             await self._save(local=True)
             self._decided = True
@@ -310,13 +329,16 @@ class InvoiceWorkflow:
                 RecordSettlementInput(
                     buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id,
                     days_late=days_late(self._view.due_at, last_paid_at, self._input.day_seconds),
-                    policy=self._input.policy,
+                    policy=self._input.policy, day_seconds=self._input.day_seconds,
                 ),
                 **SIDE_EFFECT,
             )
         await workflow.execute_activity_method(
             CreditActivities.reinstate_buyer,
-            BuyerCreditInput(buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id),
+            BuyerCreditInput(
+                buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id,
+                day_seconds=self._input.day_seconds,
+            ),
             **SIDE_EFFECT,
         )
 
@@ -337,27 +359,48 @@ class InvoiceWorkflow:
     async def _take_step(self, step: Step) -> None:
         if step.key == OVERDUE_STEP:
             self._view.status = InvoiceStatus.OVERDUE
+            self._events.append(EventType.INVOICE_OVERDUE)
             return
         if step.key == SUSPENSION_STEP:
             await self._suspend_buyer("overdue")
             return
         stage = step.stage
         assert stage is not None
-        if stage.sends_email and await self._send(EmailKind.REMINDER, stage.name):
+        if stage.sends_email and await self._send(EmailKind.REMINDER, stage):
             self._view.reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
+            self._events.append(EventType.INVOICE_REMINDER_SENT)
         if stage.suspends_credit:
             self._view.final_notice_sent = True
             await self._suspend_buyer("final_notice")
         if stage.marks_uncollectible:
             self._view.status = InvoiceStatus.UNCOLLECTIBLE
+            self._events.append(EventType.INVOICE_UNCOLLECTIBLE)
             await self._hold_credit()
+
+    async def _apply_payment(self, payment: RecordPaymentInput) -> None:
+        self._view.payments.append(self._payment(payment))
+        self._view.amount_paid += payment.amount
+        self._events.append(EventType.INVOICE_PAYMENT_RECEIVED)
+        if self._amount_due() == 0:
+            self._view.status = InvoiceStatus.PAID
+            self._view.next_reminder = None
+            self._events.append(EventType.INVOICE_PAID)
+        await self._save()
+        await self._hold_credit()
+
+    def _payment(self, payment: RecordPaymentInput) -> Payment:
+        return Payment(
+            payment_id=payment.payment_id, amount=payment.amount, currency=payment.currency,
+            paid_at=payment.paid_at or workflow.now(), method=payment.method,
+        )
 
     async def _suspend_buyer(self, reason: str) -> None:
         self._view.suspends_buyer = True
         await workflow.execute_activity_method(
             CreditActivities.suspend_buyer,
             BuyerCreditInput(
-                buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id, reason=reason
+                buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id, reason=reason,
+                day_seconds=self._input.day_seconds,
             ),
             **SIDE_EFFECT,
         )
@@ -365,16 +408,22 @@ class InvoiceWorkflow:
     def _decline(self, decision: CreditDecision) -> None:
         self._view.status = InvoiceStatus.DECLINED
         self._view.decline_reason = decision.reason
+        self._events.append(EventType.INVOICE_DECLINED)
 
     def _record_decision(self, decision: CreditDecision) -> None:
         """On the invoice, and in the memo so that the Temporal UI shows why."""
         self._view.decision = decision
         workflow.upsert_memo({"decision": decision})
 
-    async def _send(self, kind: EmailKind, stage: str | None = None) -> bool:
+    async def _send(self, kind: EmailKind, reminder: ReminderStage | None = None) -> bool:
+        # A reminder carries its frozen stage (the merchant's own subject and body) and its tone.
+        stage = reminder.name if reminder else None
+        tone = tone_of(self._input.ladder, reminder.name) if reminder else None
         result = await workflow.execute_activity_method(
             EmailActivities.send_email,
-            SendEmailInput(invoice_id=self._view.invoice_id, kind=kind, stage=stage),
+            SendEmailInput(
+                invoice_id=self._view.invoice_id, kind=kind, stage=stage, reminder=reminder, tone=tone
+            ),
             summary=f"send_{kind}:{stage}" if stage else f"send_{kind}",
             **SIDE_EFFECT,
         )
@@ -385,10 +434,16 @@ class InvoiceWorkflow:
         return result.delivered
 
     async def _save(self, local: bool = False) -> None:
-        """Record the invoice's new state: the read model, and the UI's search attributes."""
+        """Record the invoice's new state: the read model, the webhook events it reports, and
+        the UI's search attributes. The first snapshot reports the invoice's creation."""
         self._upsert_search_attributes()
+        events = [EventType.INVOICE_CREATED] if self._view.version == 0 else []
+        events += self._events
+        self._events = []
         self._view.version = self._next_version()
-        request = SaveInvoiceInput(invoice=self._view)
+        request = SaveInvoiceInput(
+            invoice=self._view, events=[str(e) for e in events], day_seconds=self._input.day_seconds
+        )
         if local:
             await workflow.execute_local_activity_method(
                 IssuingActivities.save_invoice, request, **DECISION
@@ -441,7 +496,8 @@ class InvoiceWorkflow:
         return self._view.status in (InvoiceStatus.PAID, InvoiceStatus.VOID)
 
     def _already_recorded(self, payment_id: str) -> bool:
-        return any(p.payment_id == payment_id for p in self._view.payments)
+        recorded = self._view.payments + self._view.unapplied_payments
+        return any(p.payment_id == payment_id for p in recorded)
 
     def _check_payable(self) -> None:
         if self._view.status not in PAYABLE:

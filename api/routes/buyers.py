@@ -4,26 +4,28 @@ import re
 import uuid
 
 from fastapi import APIRouter, status
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from stdnum import iban
+from stdnum.exceptions import ValidationError
 
 from api.deps import CurrentMerchant, SessionDep
+from api.dunning import ladder_document, ladder_from_request
 from api.errors import ApiError, not_found
 from api.policies import policy_in_force
 from api.schemas import (
     BuyerCreate,
     BuyerOut,
     BuyerUpdate,
-    Credit,
     CreditEventOut,
     CreditHistory,
-    PaymentRecordOut,
 )
-from payinvoice.db.models import Buyer, CreditEvent, Invoice, Merchant, Settlement
+from api.views import buyer_out
+from payinvoice.db.models import Buyer, CreditEvent, Merchant, Settlement
 from payinvoice.domain.money import MoneyError, exponent, from_minor, to_minor
 from payinvoice.domain.policy import CreditPolicy, limit_from_history
-from payinvoice.domain.status import BuyerStatus, InvoiceStatus
+from payinvoice.domain.status import BuyerStatus
 
 router = APIRouter(prefix="/v1/buyers", tags=["buyers"])
 
@@ -31,10 +33,20 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 MANUAL, POLICY = "manual", "policy"
 
 
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
+def checked_email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):  # `$` alone would let a trailing newline through
         raise ApiError(422, "invalid_email", f"{value!r} is not an email address")
     return value
+
+
+def checked_iban(value: str | None) -> str | None:
+    """The IBAN in its compact form, checked (country format and check digits)."""
+    if value is None:
+        return None
+    try:
+        return iban.validate(value)
+    except ValidationError:
+        raise ApiError(422, "invalid_iban", f"{value!r} is not a valid IBAN") from None
 
 
 def _credit_limit(value: str, currency: str) -> int:
@@ -51,34 +63,6 @@ def _policy_for(buyer_currency: str, policy: CreditPolicy) -> CreditPolicy:
             f"the credit policy is in {policy.currency}: give buyers in {buyer_currency} a credit_limit",
         )
     return policy
-
-
-async def buyer_out(session: AsyncSession, buyer: Buyer) -> BuyerOut:
-    def money(minor: int) -> str:
-        return from_minor(minor, buyer.currency)
-
-    overdue = await session.scalar(
-        select(func.coalesce(func.sum(Invoice.amount_due), 0)).where(
-            Invoice.buyer_id == buyer.id,
-            Invoice.status.in_([InvoiceStatus.OVERDUE, InvoiceStatus.UNCOLLECTIBLE]),
-        )
-    )
-    record = buyer.payment_record()
-    return BuyerOut(
-        id=buyer.id, external_id=buyer.external_id, name=buyer.name, email=buyer.email,
-        currency=buyer.currency, credit_limit=money(buyer.credit_limit), limit_source=buyer.limit_source,
-        review_all=buyer.review_all, payment_terms_days=buyer.payment_terms_days, status=buyer.status,
-        credit=Credit(
-            limit=money(buyer.credit_limit), exposure=money(buyer.exposure),
-            available=money(max(buyer.credit_limit - buyer.exposure, 0)), status=buyer.status,
-        ),
-        payment_record=PaymentRecordOut(
-            invoices_paid=record.invoices_paid, paid_on_time=record.paid_on_time,
-            on_time_streak=record.on_time_streak, average_days_late=record.average_days_late,
-            worst_days_late=record.worst_days_late, overdue_amount=money(int(overdue or 0)),
-        ),
-        created_at=buyer.created_at,
-    )
 
 
 async def get_own_buyer(session: AsyncSession, merchant: Merchant, buyer_id: str) -> Buyer:
@@ -101,9 +85,9 @@ async def create_buyer(body: BuyerCreate, session: SessionDep, merchant: Current
     exponent(body.currency)
     buyer = Buyer(
         id=str(uuid.uuid4()), merchant_id=merchant.id, external_id=body.external_id,
-        name=body.name, email=_email(body.email), currency=body.currency, exposure=0,
+        name=body.name, email=checked_email(body.email), currency=body.currency, exposure=0,
         payment_terms_days=body.payment_terms_days, status=BuyerStatus.ACTIVE,
-        review_all=body.review_all,
+        review_all=body.review_all, iban=checked_iban(body.iban),
     )
     if body.credit_limit is not None:
         buyer.credit_limit, buyer.limit_source = _credit_limit(body.credit_limit, body.currency), MANUAL
@@ -137,6 +121,11 @@ async def update_buyer(
     buyer_id: str, body: BuyerUpdate, session: SessionDep, merchant: CurrentMerchant
 ) -> BuyerOut:
     buyer = await get_own_buyer(session, merchant, buyer_id)
+    if "dunning_ladder" in body.model_fields_set:  # null hands the buyer back to the merchant's
+        own = body.dunning_ladder
+        # Fees of a buyer's own ladder are in the buyer's currency, that of its invoices.
+        ladder = None if own is None else ladder_from_request(own, buyer.currency)
+        buyer.dunning_ladder = None if ladder is None else ladder_document(ladder)
     # Only columns the merchant owns are written: exposure is the credit activities' alone.
     if body.credit_limit is not None and body.limit_source == POLICY:
         raise ApiError(422, "invalid_request", "give either credit_limit or limit_source 'policy'")
@@ -160,7 +149,9 @@ async def update_buyer(
         session.add(_limit_event(buyer, new_limit[0], "limit_changed", new_limit[1]))
         buyer.credit_limit = new_limit[0]
     if body.email is not None:
-        buyer.email = _email(body.email)
+        buyer.email = checked_email(body.email)
+    if "iban" in body.model_fields_set:  # null forgets it
+        buyer.iban = checked_iban(body.iban)
     if body.payment_terms_days is not None:
         buyer.payment_terms_days = body.payment_terms_days
     if body.review_all is not None:

@@ -4,11 +4,12 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete
 
 from api.deps import CurrentMerchant, SessionDep
 from api.errors import ApiError
+from api.schemas import Strict
 from payinvoice.db.models import CreditCheckSettings, utcnow
 from payinvoice.db.session import dialect_insert
 
@@ -17,8 +18,21 @@ router = APIRouter(prefix="/v1/settings/credit-check", tags=["settings"])
 OnError = Literal["approve_within_limit", "review", "decline"]
 
 
-class CreditCheckSettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def http_url(value: str) -> str:
+    """A field validator's check of a URL we will POST to (also used by webhook endpoints)."""
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError("must not contain whitespace or control characters")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ValueError("is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL with a host")
+    return value
+
+
+class CreditCheckSettingsIn(Strict):
 
     url: str = Field(max_length=2000, examples=["https://scoring.example.com/check"])
     secret: str = Field(min_length=16, max_length=200, description="Signs each request; never shown again.")
@@ -29,16 +43,7 @@ class CreditCheckSettingsIn(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-            raise ValueError("must not contain whitespace or control characters")
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises on a malformed port
-        except ValueError:
-            raise ValueError("is not a valid URL") from None
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL with a host")
-        return value
+        return http_url(value)
 
 
 class CreditCheckSettingsOut(BaseModel):

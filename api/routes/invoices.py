@@ -1,13 +1,13 @@
 """Invoices: the checkout call, reads, and the messages that change an open invoice."""
 
 import time
-from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentMerchant, SessionDep, SettingsDep, TemporalDep
+from api.dunning import ladder_in_force
 from api.errors import ApiError
 from api.invoicing import (
     checkout,
@@ -19,18 +19,17 @@ from api.invoicing import (
     live_invoice,
     stored_invoice,
 )
+from api.payments import apply_payment, payment_input
 from api.policies import policy_in_force
 from api.routes.buyers import get_own_buyer
 from api.schemas import InvoiceCreate, InvoiceList, InvoiceOut, PaymentIn, ReviewIn, VoidIn
 from payinvoice.contracts import (
     ErrorType,
     InvoiceView,
-    RecordPaymentInput,
     ReviewInput,
     VoidInput,
     invoice_workflow_id,
 )
-from payinvoice.domain.money import MoneyError, exponent, to_minor
 from payinvoice.domain.status import FINAL, InvoiceStatus
 from payinvoice.observability import record_decision
 from workflows.invoice import InvoiceWorkflow
@@ -58,7 +57,8 @@ async def create_invoice(
         return invoice_out(existing)
     buyer = await get_own_buyer(session, merchant, body.buyer_id)
     policy = await policy_in_force(session, merchant)
-    invoice = checkout_input(body, merchant, buyer, policy, settings)
+    ladder = await ladder_in_force(session, merchant, buyer)
+    invoice = checkout_input(body, merchant, buyer, policy, settings, ladder)
     await session.close()  # hold no connection while the decision is made
     started = time.perf_counter()
     memo = invoice_memo(invoice, merchant, buyer)
@@ -94,38 +94,28 @@ async def get_invoice(
     return invoice_out(await live_invoice(client, stored))
 
 
-@router.post("/{invoice_id}/payments", response_model=InvoiceOut)
+@router.post(
+    "/{invoice_id}/payments",
+    response_model=InvoiceOut,
+    responses={202: {"model": InvoiceOut, "description": "Accepted durably; applied when a worker runs."}},
+)
 async def record_payment(
-    invoice_id: str, body: PaymentIn, session: SessionDep, merchant: CurrentMerchant,
-    client: TemporalDep,
+    invoice_id: str, body: PaymentIn, response: Response, session: SessionDep, merchant: CurrentMerchant,
+    client: TemporalDep, settings: SettingsDep,
 ) -> InvoiceOut:
-    """A settlement reported by a payment processor; the same payment_id twice counts once."""
+    """A settlement reported by a payment processor; the same payment_id twice counts once.
+    202: no worker took it in time; it is kept durably and applied when one runs."""
     view = await stored_invoice(session, merchant, invoice_id)
-    exponent(body.currency)
-    if body.currency != view.currency:
-        raise ApiError(
-            422, ErrorType.CURRENCY_MISMATCH, f"payment in {body.currency}, invoice in {view.currency}"
-        )
-    amount = to_minor(body.amount, body.currency, "amount")
-    if amount <= 0:
-        raise MoneyError(ErrorType.INVALID_AMOUNT, "amount must be greater than 0")
-    if body.paid_at is not None and body.paid_at.tzinfo is None:
-        raise ApiError(422, "invalid_request", "paid_at must carry a timezone")
-    payment = RecordPaymentInput(
-        payment_id=body.payment_id, amount=amount, currency=body.currency,
-        paid_at=body.paid_at.astimezone(UTC) if body.paid_at else None, method=body.method,
+    payment = payment_input(
+        view, payment_id=body.payment_id, amount=body.amount, currency=body.currency,
+        paid_at=body.paid_at, method=body.method,
     )
-    if view.status not in FINAL:
-        try:
-            handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
-            return invoice_out(await handle.execute_update(InvoiceWorkflow.record_payment, payment))
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
-            view = await stored_invoice(session, merchant, invoice_id)  # it just finished
-    if any(p.payment_id == payment.payment_id for p in view.payments):
-        return invoice_out(view)
-    raise ApiError(409, ErrorType.INVOICE_NOT_PAYABLE, f"invoice is {view.status}: payments are not accepted")
+    applied = await apply_payment(
+        client, session, merchant, view, payment, settings.message_timeout_seconds
+    )
+    if not applied.now:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return invoice_out(applied.view)
 
 
 @router.post("/{invoice_id}/void", response_model=InvoiceOut)

@@ -13,6 +13,7 @@ from api.reports.aging import AgingReport, aging_report_csv, build_aging_report
 from api.reports.credit import CreditReport, build_credit_report, credit_report_csv
 from api.reports.csv_export import csv_openapi, csv_response, wants_csv
 from api.reports.dso import DEFAULT_DAYS, MAX_DAYS, DsoReport, build_dso_report, dso_report_csv
+from api.schemas import OPTIONAL_CURRENCIES
 from payinvoice.domain.money import exponent
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -32,7 +33,10 @@ AsOf = Annotated[
     BeforeValidator(_iso_date_only),
     Query(description="The day the report is for, YYYY-MM-DD; today (UTC) by default."),
 ]
-Currency = Annotated[str | None, Query(description="Only this currency (ISO 4217), e.g. EUR.")]
+Currency = Annotated[
+    str | None,
+    Query(description="Only this currency (ISO 4217), e.g. EUR.", json_schema_extra=OPTIONAL_CURRENCIES),
+]
 Accept = Annotated[str | None, Header()]
 
 

@@ -53,13 +53,14 @@ class Merchant(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Last invoice number handed out; incremented in the same transaction that records it.
     last_invoice_number: Mapped[int] = mapped_column(default=0)
     # The currency of the merchant's credit policy and of `exposure`.
     currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     # Open exposure over all buyers in `currency`, capped by the policy's max_total_exposure.
     exposure: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Where operational notices go (a webhook endpoint disabled); optional.
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -91,6 +92,10 @@ class Buyer(Base):
     worst_days_late: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     # Last answer of the merchant's external credit check: {decision, limit, checked_at}.
     external_check: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # The buyer's own reminder ladder, {"stages": [ReminderStage...]}; None: the merchant's applies.
+    dunning_ladder: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # The buyer's bank account (compact IBAN), known to bank-statement matching; optional.
+    iban: Mapped[str | None] = mapped_column(String(34), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def payment_record(self) -> PaymentRecord:
@@ -181,6 +186,18 @@ class CreditPolicyVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DunningLadderVersion(Base):
+    """Every version of a merchant's reminder ladder, {"stages": [ReminderStage...]}; the newest
+    is in force. Invoices freeze the one in force at checkout."""
+
+    __tablename__ = "dunning_ladders"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CreditCheckSettings(Base):
     """The merchant's external scoring endpoint."""
 
@@ -220,4 +237,142 @@ class CreditEvent(Base):
     new_limit: Mapped[int | None] = mapped_column(default=None)
     reason: Mapped[str] = mapped_column(String(500))
     invoice_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEndpoint(Base):
+    """A merchant's URL for signed event deliveries. `secret` signs them and is never logged."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    # Event types subscribed to; an empty list means every type.
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(200))
+    # "enabled" or "disabled" (a delivery failed for its whole retry window).
+    status: Mapped[str] = mapped_column(String(16), default="enabled")
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEvent(Base):
+    """The outbox: one event, written in the transaction of the change it reports.
+
+    The id is derived from its cause (invoice snapshot version and type, or credit event), so a
+    retried activity records it once."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
+    type: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(36))
+    # The whole delivery body: {type, created_at, data}.
+    body: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint; its id is the `webhook-id` of every attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "endpoint_id"),
+        Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id"))
+    # pending | retrying | delivered | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookAttempt(Base):
+    """One HTTP attempt of a delivery and what the endpoint answered (body truncated)."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    response_body: Mapped[str] = mapped_column(String(1000), default="")
+    # "timeout", "connection_error", ... when there was no HTTP answer.
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A merchant's API key, stored as its SHA-256 only. The role says what it may do: `merchant`
+    everything, `processor` settlements only (signed with `signing_secret`), `support` reads."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The processor's HMAC secret; it must be readable to check signatures, so it is never logged.
+    signing_secret: Mapped[str | None] = mapped_column(String(100), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by a rotation: the old key keeps working until then.
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    replaced_by: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+class ProcessorSettlement(Base):
+    """A settlement a processor reported, remembered so that a replay changes nothing."""
+
+    __tablename__ = "processor_settlements"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    settlement_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(36))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BankEntry(Base):
+    """A credit entry of an imported bank statement (camt.053), remembered by its bank reference
+    so that the same entry never applies twice. Unmatched ones wait here for finance staff.
+
+    `resolution` of an unmatched entry: None (waiting), "applying" (claimed for `invoice_id`, the
+    payment in flight), "applied" or "dismissed"."""
+
+    __tablename__ = "bank_entries"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "account", "entry_ref"),
+        Index("ix_bank_entries_merchant_outcome_created", "merchant_id", "outcome", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
+    statement_id: Mapped[str] = mapped_column(String(100))
+    # The statement's account (IBAN or other id); "" when the file names none.
+    account: Mapped[str] = mapped_column(String(64))
+    entry_ref: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    booked_at: Mapped[datetime | None] = mapped_column(default=None)
+    debtor_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    debtor_iban: Mapped[str | None] = mapped_column(String(34), default=None)
+    references: Mapped[list[str]] = mapped_column(JSON)
+    remittance: Mapped[list[str]] = mapped_column(JSON)
+    # "matched" or "unmatched"; `matched_by` names the rule that matched.
+    outcome: Mapped[str] = mapped_column(String(16))
+    matched_by: Mapped[str | None] = mapped_column(String(16), default=None)
+    invoice_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    resolution: Mapped[str | None] = mapped_column(String(16), default=None)
+    resolution_note: Mapped[str | None] = mapped_column(String(500), default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

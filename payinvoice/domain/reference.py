@@ -23,5 +23,20 @@ def is_valid_creditor_reference(reference: str) -> bool:
     return _digits(ref[4:] + ref[:4]) % 97 == 1
 
 
+INVOICE_PREFIX = "INV"
+
+
 def invoice_number(sequence: int) -> str:
-    return f"INV-{sequence:06d}"
+    return f"{INVOICE_PREFIX}-{sequence:06d}"
+
+
+def invoice_number_from_reference(reference: str) -> str | None:
+    """The invoice number a valid RF reference of ours was built from (`RF..INV000123` ->
+    `INV-000123`), or None for a reference that is invalid or not one of ours."""
+    if not is_valid_creditor_reference(reference):
+        return None
+    body = reference.replace(" ", "").upper()[4:]
+    digits = body[len(INVOICE_PREFIX) :]
+    if not body.startswith(INVOICE_PREFIX) or not digits.isdigit() or len(digits) < 6:
+        return None
+    return invoice_number(int(digits))

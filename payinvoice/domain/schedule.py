@@ -14,13 +14,34 @@ SUSPENSION_STEP = "credit_suspension"
 
 
 @dataclass(frozen=True)
+class LateFee:
+    """A stage's late fee, kept for the fee step (not applied yet): a `fixed` amount, or `percent`
+    (a decimal, as text) of the amount due up to an optional `cap`; money in minor units of
+    `currency`, the currency the ladder was saved in."""
+
+    currency: str
+    fixed: int | None = None
+    percent: str | None = None
+    cap: int | None = None
+
+
+@dataclass(frozen=True)
 class ReminderStage:
-    """One rung of a reminder ladder, `offset_days` relative to the due date."""
+    """One rung of a reminder ladder, `offset_days` relative to the due date.
+
+    Invoices freeze their ladder, so fields are only ever added with defaults: histories of
+    invoices issued before a field existed still deserialize. `subject` and `body` are the
+    merchant's own Jinja2 templates (see payinvoice.reminder_templates), None for the built-in
+    wording.
+    """
 
     name: str
     offset_days: int
     suspends_credit: bool = False
     marks_uncollectible: bool = False
+    subject: str | None = None
+    body: str | None = None
+    late_fee: LateFee | None = None
 
     @property
     def sends_email(self) -> bool:

@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payinvoice.domain.reference import creditor_reference, invoice_number, is_valid_creditor_reference
+from payinvoice.domain.reference import (
+    creditor_reference,
+    invoice_number,
+    invoice_number_from_reference,
+    is_valid_creditor_reference,
+)
 
 KNOWN_VALID = "RF18539007547034"
 
@@ -109,3 +114,14 @@ def test_every_reference_built_from_an_alphanumeric_body_validates(body: str) ->
 def test_every_body_longer_than_21_characters_is_refused(body: str) -> None:
     with pytest.raises(ValueError):
         creditor_reference(body)
+
+
+def test_our_reference_leads_back_to_its_invoice_number() -> None:
+    number = invoice_number(123)
+
+    assert invoice_number_from_reference(creditor_reference(number)) == number
+
+
+@pytest.mark.parametrize("reference", ["RF18539007547034", "RF00INV000001", "INV-000001", "RF", ""])
+def test_a_reference_that_is_invalid_or_not_ours_leads_nowhere(reference: str) -> None:
+    assert invoice_number_from_reference(reference) is None

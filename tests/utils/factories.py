@@ -21,10 +21,18 @@ def error_code(response: httpx.Response) -> str:
     return body["error"]["code"]
 
 
-async def create_merchant(api: httpx.AsyncClient, name: str = "Widgets GmbH") -> str:
-    response = await api.post("/v1/merchants", json={"name": name}, headers=auth(ADMIN_KEY))
+async def create_merchant(api: httpx.AsyncClient, name: str = "Widgets GmbH", **fields: Any) -> str:
+    body = {"name": name} | fields
+    response = await api.post("/v1/merchants", json=body, headers=auth(ADMIN_KEY))
     assert response.status_code == 201, response.text
     return response.json()["api_key"]
+
+
+async def create_key(api: httpx.AsyncClient, merchant_key: str, role: str) -> dict[str, Any]:
+    """A new key of `role` for the merchant of `merchant_key`: `{id, role, key, signing_secret}`."""
+    response = await api.post("/v1/keys", json={"role": role}, headers=auth(merchant_key))
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 def buyer_body(**fields: Any) -> dict[str, Any]:

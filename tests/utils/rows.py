@@ -13,7 +13,7 @@ from payinvoice.domain.lines import Line
 async def merchant_and_buyer(
     sessions: async_sessionmaker[AsyncSession], credit_limit: int = 100_000, email: str | None = None
 ) -> tuple[Merchant, Buyer]:
-    merchant = Merchant(id=str(uuid.uuid4()), name="Widgets GmbH", api_key_hash=uuid.uuid4().hex)
+    merchant = Merchant(id=str(uuid.uuid4()), name="Widgets GmbH")
     buyer = Buyer(
         id=str(uuid.uuid4()), merchant_id=merchant.id, external_id="b-1", name="Ada Buyer",
         email=email or f"ada-{uuid.uuid4().hex[:8]}@example.com", currency="EUR",

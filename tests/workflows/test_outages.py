@@ -11,8 +11,8 @@ from temporalio.client import Client
 
 from payinvoice.mailsink import MailSink, start_mail_sink
 from payinvoice.settings import Settings
-from tests.utils.factories import checkout, create_buyer, create_merchant
-from tests.utils.waiting import invoice_reaches, mails_arrive, mails_to
+from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
+from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to
 from worker import build_worker
 
 
@@ -88,3 +88,35 @@ async def test_a_worker_that_goes_away_mid_ladder_loses_no_reminder_and_sends_no
     assert stages == ["upcoming", "due", "overdue_1", "overdue_2", "final_notice"]
     received = mails_to(mail, buyer["email"])
     assert [m["X-Reminder-Stage"] for m in received[1:]] == stages
+
+
+async def test_a_payment_while_no_worker_runs_is_accepted_durably_and_applied_when_one_returns(
+    temporal_client: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    settings_factory: Callable[..., Settings],
+    api_factory: Callable[..., httpx.AsyncClient],
+) -> None:
+    queue = f"no-worker-{uuid.uuid4()}"
+    settings = settings_factory(temporal_task_queue=queue)
+    async with api_factory(temporal_task_queue=queue, message_timeout_seconds=1.0) as api:
+        async with build_worker(temporal_client, settings, sessions):
+            key = await create_merchant(api)
+            buyer = await create_buyer(api, key)
+            invoice = (await checkout(api, key, buyer["id"])).json()
+
+        accepted = await post_payment(api, key, invoice["id"], payment_id="psp-durable")
+        again = await post_payment(api, key, invoice["id"], payment_id="psp-durable")
+
+        assert accepted.status_code == again.status_code == 202
+        assert accepted.json()["status"] == "open"  # the invoice as it stands
+        async with build_worker(temporal_client, settings, sessions):
+            paid = await invoice_reaches(api, key, invoice["id"], "paid")
+
+            async def released() -> bool:
+                buyer_after = (await api.get(f"/v1/buyers/{buyer['id']}", headers=auth(key))).json()
+                return buyer_after["credit"]["exposure"] == "0.00"
+
+            assert await eventually(released)
+
+    assert [p["payment_id"] for p in paid["payments"]] == ["psp-durable"]
+    assert paid["amount_paid"] == "119.00"

@@ -1,0 +1,176 @@
+"""Webhook delivery activities: one signed POST per attempt, each attempt recorded; and giving up
+on an endpoint that failed for a whole retry window (disable it, tell the merchant)."""
+
+import asyncio
+import json
+from urllib.parse import urlsplit
+
+import aiosmtplib
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.email import MailSettings, permanent_rejection
+from payinvoice.contracts import DeliverWebhookInput, DeliveryResult, WebhookFailedInput
+from payinvoice.db.models import (
+    Merchant,
+    SentEmail,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    utcnow,
+)
+from payinvoice.db.session import dialect_insert
+from payinvoice.emails import Recipient, render_webhook_disabled
+from payinvoice.webhooks import signed_headers
+
+# What is kept of an endpoint's answer for the deliveries list.
+MAX_RESPONSE_CHARS = 1000
+
+
+class WebhookActivities:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], mail: MailSettings, timeout_seconds: float
+    ) -> None:
+        self._sessions = sessions
+        self._mail = mail
+        self._timeout = timeout_seconds
+
+    @activity.defn
+    async def deliver_webhook(self, request: DeliverWebhookInput) -> DeliveryResult:
+        """One attempt: POST the event to the endpoint, signed, with the delivery's id as
+        `webhook-id`, and record what came back. Anything but a 2xx answer in time is a failed
+        attempt, answered (not raised): the workflow owns the back-off. A delivery already made
+        (unless resent on request), one whose endpoint was deleted, and one for a disabled
+        endpoint are not sent. Only our own failures (the database) raise, and are retried."""
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(WebhookDelivery, WebhookEndpoint, WebhookEvent)
+                    .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                    .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+                    .where(WebhookDelivery.id == request.delivery_id)
+                )
+            ).first()
+        if row is None:
+            return DeliveryResult(done=True)
+        delivery, endpoint, event = row
+        if delivery.status == "delivered" and not request.resend:
+            return DeliveryResult(done=True)
+        if endpoint.status != "enabled" and not request.resend:
+            await self._set_status(delivery.id, "failed")
+            return DeliveryResult(done=True)
+        body = json.dumps(event.body, separators=(",", ":")).encode()
+        sent_at = utcnow()
+        headers = signed_headers(endpoint.secret, delivery.id, int(sent_at.timestamp()), body)
+        status_code, answer, error = await self._post(endpoint.url, body, headers)
+        delivered = status_code is not None and 200 <= status_code < 300
+        await self._record(delivery.id, status_code, answer, error, delivered)
+        return DeliveryResult(done=delivered)
+
+    async def _post(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int | None, str, str | None]:
+        """(status code, start of the answer, error) of one POST that lasts at most the timeout."""
+        try:
+            async with asyncio.timeout(self._timeout), httpx.AsyncClient(timeout=self._timeout) as client:
+                async with client.stream("POST", url, content=body, headers=headers) as response:
+                    answer = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        answer += chunk
+                        if len(answer) >= MAX_RESPONSE_CHARS:
+                            break
+                    text = answer.decode(errors="replace")[:MAX_RESPONSE_CHARS]
+                    return response.status_code, text, None
+        except (TimeoutError, httpx.TimeoutException):
+            return None, "", "timeout"
+        except httpx.HTTPError as error:
+            return None, "", type(error).__name__
+
+    async def _record(
+        self, delivery_id: str, status_code: int | None, answer: str, error: str | None, delivered: bool
+    ) -> None:
+        now = utcnow()
+        async with self._sessions.begin() as session:
+            updated = await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id)
+                .values(
+                    status="delivered" if delivered else "retrying", attempts=WebhookDelivery.attempts + 1,
+                    last_status_code=status_code, last_attempt_at=now,
+                )
+            )
+            if updated.rowcount == 1:  # type: ignore[attr-defined]  # 0: the endpoint was deleted
+                session.add(
+                    WebhookAttempt(
+                        delivery_id=delivery_id, status_code=status_code, response_body=answer,
+                        error=error, attempted_at=now,
+                    )
+                )
+
+    async def _set_status(self, delivery_id: str, status: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(status=status)
+            )
+
+    @activity.defn
+    async def disable_webhook_endpoint(self, request: WebhookFailedInput) -> None:
+        """The delivery failed for its whole window: mark it failed, disable its endpoint, and
+        email the merchant once per disabling (logged by Message-ID, like invoice emails)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == request.delivery_id)
+                .values(status="failed")
+            )
+            await session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == request.endpoint_id, WebhookEndpoint.status == "enabled")
+                .values(status="disabled", disabled_at=utcnow())
+            )
+            endpoint = await session.get(WebhookEndpoint, request.endpoint_id)
+            merchant = await session.get(Merchant, endpoint.merchant_id) if endpoint else None
+        if endpoint is None or merchant is None or endpoint.disabled_at is None:
+            return  # deleted meanwhile
+        msg_id = (
+            f"<webhook_disabled.{int(endpoint.disabled_at.timestamp())}.{endpoint.id}@{self._mail.domain}>"
+        )
+        activity.logger.warning(
+            "webhook endpoint %s of merchant %s disabled after delivery %s failed for its whole window",
+            endpoint.id, merchant.id, request.delivery_id,
+        )
+        if merchant.email is None:
+            activity.logger.warning("merchant %s has no email: not notified", merchant.id)
+            return
+        async with self._sessions() as session:
+            if await session.get(SentEmail, msg_id) is not None:
+                return
+        message = render_webhook_disabled(
+            merchant=Recipient(merchant.name, merchant.email), endpoint_id=endpoint.id,
+            endpoint_host=urlsplit(endpoint.url).hostname or "", delivery_id=request.delivery_id,
+            mail_from=self._mail.mail_from, public_url=self._mail.public_url, message_id=msg_id,
+            sent_at=utcnow(),
+        )
+        try:
+            await aiosmtplib.send(
+                message, hostname=self._mail.smtp_host, port=self._mail.smtp_port, timeout=30
+            )
+        except aiosmtplib.SMTPException as error:
+            reason = permanent_rejection(error)
+            if reason is None:
+                raise
+            activity.logger.warning("SMTP refused %s for good: %s", msg_id, reason)
+            return
+        async with self._sessions.begin() as session:
+            # The email log is keyed by Message-ID; `invoice_id` holds the endpoint's id here.
+            await session.execute(
+                dialect_insert(session, SentEmail)
+                .values(
+                    message_id=msg_id, invoice_id=endpoint.id, kind="webhook", stage="disabled",
+                    sent_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
+            )

@@ -1,0 +1,98 @@
+"""The operator CLI against the real database and Temporal: the same keys and invoices as the API."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from payinvoice.cli import run
+from payinvoice.settings import Settings
+from tests.utils.camt053 import Entry, camt053
+from tests.utils.factories import auth, checkout, create_buyer, create_merchant
+
+
+@pytest.fixture
+def cli_settings(settings_factory: Callable[..., Settings], temporal_env: WorkflowEnvironment) -> Settings:
+    return settings_factory(temporal_address=temporal_env.client.service_client.config.target_host)
+
+
+async def test_create_merchant_prints_a_key_the_api_accepts(
+    api: httpx.AsyncClient, cli_settings: Settings
+) -> None:
+    command = ["create-merchant", "Cli Widgets", "--email", "ops@cli.example"]
+
+    status, merchant = await run(command, cli_settings)
+
+    assert status == 0 and merchant["name"] == "Cli Widgets"
+    assert (await api.get("/v1/invoices", headers=auth(merchant["api_key"]))).status_code == 200
+
+
+async def test_create_key_makes_a_processor_key_with_its_secret(cli_settings: Settings) -> None:
+    _, merchant = await run(["create-merchant", "Cli Widgets"], cli_settings)
+
+    status, key = await run(["create-key", merchant["id"], "processor"], cli_settings)
+
+    assert status == 0 and key["role"] == "processor"
+    assert key["key"].startswith("pi_") and key["signing_secret"].startswith("pss_")
+
+
+async def test_create_key_for_an_unknown_merchant_is_refused(cli_settings: Settings) -> None:
+    status, output = await run(["create-key", "no-such-merchant", "support"], cli_settings)
+
+    assert status == 2 and "no merchant" in output["error"]
+
+
+async def test_show_invoice_gives_the_invoice_and_its_history(
+    api: httpx.AsyncClient, cli_settings: Settings
+) -> None:
+    key = await create_merchant(api)
+    buyer = await create_buyer(api, key)
+    invoice = (await checkout(api, key, buyer["id"])).json()
+
+    status, shown = await run(["show-invoice", invoice["id"]], cli_settings)
+
+    assert status == 0
+    assert shown["invoice"]["number"] == invoice["number"]
+    events = [line["event"] for line in shown["history"]]
+    assert events[0] == "workflow_execution_started"
+    assert "workflow_execution_update_accepted" in events
+    assert any(line.get("activity") == "send_email" for line in shown["history"])
+    assert {"activity": "send_email", "summary": "send_invoice"}.items() <= next(
+        line for line in shown["history"] if line.get("activity") == "send_email"
+    ).items()
+
+
+async def test_show_invoice_of_an_unknown_id_is_refused(cli_settings: Settings) -> None:
+    status, output = await run(["show-invoice", "no-such-invoice"], cli_settings)
+
+    assert status == 2 and "no invoice" in output["error"]
+
+
+async def test_reconcile_settles_the_invoice_a_statement_names(
+    api: httpx.AsyncClient, cli_settings: Settings, tmp_path: Path
+) -> None:
+    _, merchant = await run(["create-merchant", "Cli Widgets"], cli_settings)
+    buyer = await create_buyer(api, merchant["api_key"])
+    invoice = (await checkout(api, merchant["api_key"], buyer["id"])).json()
+    statement = tmp_path / "statement.xml"
+    statement.write_bytes(camt053([Entry(amount="119.00", reference=invoice["payment_reference"])]))
+
+    status, imported = await run(["reconcile", merchant["id"], str(statement)], cli_settings)
+
+    assert status == 0 and imported["counts"]["matched"] == 1
+    paid = await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(merchant["api_key"]))
+    assert paid.json()["status"] == "paid"
+
+
+async def test_reconcile_refuses_a_file_that_is_not_a_statement(
+    cli_settings: Settings, tmp_path: Path
+) -> None:
+    _, merchant = await run(["create-merchant", "Cli Widgets"], cli_settings)
+    junk = tmp_path / "junk.xml"
+    junk.write_bytes(b"<not-a-statement/>")
+
+    status, output = await run(["reconcile", merchant["id"], str(junk)], cli_settings)
+
+    assert status == 2 and output["error"].startswith("invalid_statement")

@@ -1,0 +1,256 @@
+"""Outgoing webhooks end to end: real dev server, database, SMTP sink, and a real HTTP receiver
+on 127.0.0.1; every delivery is verified with the `standardwebhooks` package."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from payinvoice.mailsink import MailSink
+from payinvoice.settings import Settings
+from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
+from tests.utils.waiting import eventually, invoice_reaches, mails_arrive
+from tests.utils.webhook_receiver import Answer, Received, WebhookReceiver
+from worker import build_worker
+
+# One delivery attempt's HTTP timeout here; a receiver that answers later has timed out.
+ATTEMPT_TIMEOUT = 0.5
+# Days of the invoices: the whole ladder in under 3 s, or a retry window long enough to watch.
+FAST_DAY, WATCHED_DAY = 0.05, 4.0
+
+PATH = "/v1/webhook-endpoints"
+
+
+@pytest.fixture(scope="module")
+def webhook_settings(settings_factory: Callable[..., Settings]) -> dict[str, Any]:
+    """Settings of the worker these tests run on: its own task queue, a short attempt timeout."""
+    return {"temporal_task_queue": f"webhooks-{uuid.uuid4()}", "webhook_timeout_seconds": ATTEMPT_TIMEOUT}
+
+
+@pytest.fixture(scope="module")
+async def webhook_worker(
+    temporal_client: Client, sessions: async_sessionmaker[AsyncSession],
+    settings_factory: Callable[..., Settings], webhook_settings: dict[str, Any],
+) -> AsyncIterator[None]:
+    async with build_worker(temporal_client, settings_factory(**webhook_settings), sessions):
+        yield
+
+
+@pytest.fixture
+def api_for_day(
+    api_factory: Callable[..., httpx.AsyncClient], webhook_settings: dict[str, Any], webhook_worker: None
+) -> Callable[[float], httpx.AsyncClient]:
+    return lambda day: api_factory(day_seconds=day, **webhook_settings)
+
+
+@pytest.fixture
+def receiver() -> AsyncIterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+async def register(
+    api: httpx.AsyncClient, key: str, url: str, events: list[str] | None = None
+) -> dict[str, Any]:
+    response = await api.post(PATH, json={"url": url, "events": events or []}, headers=auth(key))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def deliveries(api: httpx.AsyncClient, key: str, endpoint_id: str) -> list[dict[str, Any]]:
+    response = await api.get(f"{PATH}/{endpoint_id}/deliveries", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+async def delivered(api: httpx.AsyncClient, key: str, endpoint_id: str, count: int) -> list[dict[str, Any]]:
+    """The endpoint's deliveries once `count` of them were delivered."""
+
+    async def check() -> list[dict[str, Any]] | None:
+        found = await deliveries(api, key, endpoint_id)
+        return found if sum(d["status"] == "delivered" for d in found) >= count else None
+
+    return await eventually(check, within=20)
+
+
+async def arrival_of(receiver: WebhookReceiver, event_type: str, within: float = 20) -> Received:
+    async def check() -> Received | None:
+        return next(iter(receiver.received(event_type)), None)
+
+    return await eventually(check, within)
+
+
+def accepted(receiver: WebhookReceiver, secret: str) -> list[dict[str, Any]]:
+    """The bodies the receiver accepted (2xx), in arrival order, each verified by standardwebhooks."""
+    return [r.verified(secret) for r in receiver.received() if 200 <= r.answered < 300]
+
+
+def types_of(bodies: list[dict[str, Any]], subject_id: str) -> list[str]:
+    return [b["type"] for b in bodies if b["data"]["id"] == subject_id]
+
+
+async def test_every_event_of_an_invoice_lifecycle_arrives_signed_and_in_order(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
+) -> None:
+    async with api_for_day(FAST_DAY) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url)
+        buyer = await create_buyer(api, key, payment_terms_days=3)
+        invoice = (await checkout(api, key, buyer["id"])).json()
+        await invoice_reaches(api, key, invoice["id"], "uncollectible")
+
+        assert (await post_payment(api, key, invoice["id"])).json()["status"] == "paid"
+        await arrival_of(receiver, "buyer.credit_reinstated")
+        await delivered(api, key, hook["id"], 13)
+
+    bodies = accepted(receiver, hook["secret"])
+    assert types_of(bodies, invoice["id"]) == [
+        "invoice.created", "invoice.issued",
+        "invoice.reminder_sent", "invoice.reminder_sent", "invoice.overdue", "invoice.reminder_sent",
+        "invoice.reminder_sent", "invoice.reminder_sent", "invoice.uncollectible",
+        "invoice.payment_received", "invoice.paid",
+    ]  # fmt: skip
+    assert types_of(bodies, buyer["id"]) == ["buyer.credit_suspended", "buyer.credit_reinstated"]
+    by_type = {b["type"]: b for b in bodies}
+    assert set(by_type["invoice.paid"]) == {"type", "created_at", "data"}
+    assert (by_type["invoice.paid"]["data"]["status"], by_type["invoice.paid"]["data"]["amount_due"]) == (
+        "paid", "0.00",
+    )
+    assert by_type["invoice.overdue"]["data"]["status"] == "overdue"
+    assert by_type["buyer.credit_suspended"]["data"]["credit"]["status"] == "suspended"
+    assert by_type["buyer.credit_reinstated"]["data"]["credit"]["status"] == "active"
+    assert len({r.webhook_id for r in receiver.received()}) == len(receiver.received())
+
+
+async def test_declined_and_voided_invoices_report_it(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
+) -> None:
+    async with api_for_day(WATCHED_DAY) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url)
+        poor = await create_buyer(api, key, credit_limit="50.00")
+        declined = (await checkout(api, key, poor["id"])).json()
+        buyer = await create_buyer(api, key)
+        voided = (await checkout(api, key, buyer["id"])).json()
+        await api.post(f"/v1/invoices/{voided['id']}/void", json={"reason": "cancelled"}, headers=auth(key))
+
+        await delivered(api, key, hook["id"], 5)
+
+    bodies = accepted(receiver, hook["secret"])
+    assert types_of(bodies, declined["id"]) == ["invoice.created", "invoice.declined"]
+    assert types_of(bodies, voided["id"]) == ["invoice.created", "invoice.issued", "invoice.voided"]
+    assert [b["data"]["status"] for b in bodies if b["data"]["id"] == declined["id"]] == ["declined"] * 2
+
+
+async def test_a_failed_delivery_is_retried_with_the_same_webhook_id(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
+) -> None:
+    receiver.script(Answer(500, body=b'{"error":"down for maintenance"}'), Answer(200, delay=5))
+    async with api_for_day(WATCHED_DAY) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url, events=["invoice.issued"])
+        await checkout(api, key, (await create_buyer(api, key))["id"])
+
+        [delivery] = await delivered(api, key, hook["id"], 1)
+
+    attempts = receiver.received()
+    assert [r.answered for r in attempts] == [500, 200, 200]  # the second one answered too late
+    assert {r.webhook_id for r in attempts} == {delivery["id"]}
+    assert all(r.verified(hook["secret"])["type"] == "invoice.issued" for r in attempts)
+    assert [(a["status_code"], a["error"]) for a in delivery["attempts"]] == [
+        (500, None), (None, "timeout"), (200, None),
+    ]
+    assert delivery["attempts"][0]["response_body"] == '{"error":"down for maintenance"}'
+
+
+async def test_a_receiver_down_for_a_while_still_gets_every_event_in_order(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
+) -> None:
+    async with api_for_day(WATCHED_DAY) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url)
+        buyer = await create_buyer(api, key)
+        receiver.down()
+        invoices = [(await checkout(api, key, buyer["id"])).json() for _ in range(2)]
+        for invoice in invoices:
+            assert (await post_payment(api, key, invoice["id"])).json()["status"] == "paid"
+        await asyncio.sleep(1.0)  # the outage: a quarter of the retry window
+        receiver.up()
+
+        found = await delivered(api, key, hook["id"], 8)
+
+    bodies = accepted(receiver, hook["secret"])
+    for invoice in invoices:
+        assert types_of(bodies, invoice["id"]) == [
+            "invoice.created", "invoice.issued", "invoice.payment_received", "invoice.paid",
+        ]
+    assert any(a["error"] == "ConnectError" for d in found for a in d["attempts"])
+
+
+async def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_the_merchant_emailed(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver, mail: MailSink
+) -> None:
+    day = 0.3
+    receiver.answer(Answer(503))
+    merchant_email = f"ops-{uuid.uuid4().hex[:8]}@widgets.example"
+    async with api_for_day(day) as api:
+        key = await create_merchant(api, email=merchant_email)
+        hook = await register(api, key, receiver.url)
+        # Long terms: no reminder or suspension happens during the test.
+        await checkout(api, key, (await create_buyer(api, key, payment_terms_days=365))["id"])
+
+        async def disabled() -> dict[str, Any] | None:
+            found = await api.get(f"{PATH}/{hook['id']}", headers=auth(key))
+            return found.json() if found.json()["status"] == "disabled" else None
+
+        endpoint = await eventually(disabled)
+        [notice] = await mails_arrive(mail, merchant_email, 1)
+        found = await deliveries(api, key, hook["id"])
+
+    assert endpoint["disabled_at"] is not None
+    assert notice["X-Payinvoice-Kind"] == "webhook_disabled"
+    assert hook["id"] in notice.get_body(("plain",)).get_content()
+    first = next(d for d in found if d["type"] == "invoice.created")
+    assert first["status"] == "failed"
+    assert {a["status_code"] for a in first["attempts"]} == {503}
+    failing = datetime.fromisoformat(first["attempts"][-1]["attempted_at"]) - datetime.fromisoformat(
+        first["attempts"][0]["attempted_at"]
+    )
+    assert failing >= timedelta(seconds=day)  # for the whole window
+    assert len(receiver.received()) == len(first["attempts"])  # nothing more once disabled
+
+
+async def test_retry_resends_a_delivery_with_the_same_webhook_id(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
+) -> None:
+    async with api_for_day(WATCHED_DAY) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url, events=["invoice.created"])
+        await checkout(api, key, (await create_buyer(api, key))["id"])
+        [delivery] = await delivered(api, key, hook["id"], 1)
+
+        response = await api.post(f"{PATH}/{hook['id']}/deliveries/{delivery['id']}/retry", headers=auth(key))
+
+        assert response.status_code == 202, response.text
+
+        async def resent() -> list[Received] | None:
+            return receiver.received() if len(receiver.received()) == 2 else None
+
+        first, again = await eventually(resent)
+
+        async def both_attempts_recorded() -> list[dict[str, Any]] | None:
+            # The receiver answers before the attempt is written down: wait for the record too.
+            found = await deliveries(api, key, hook["id"])
+            return found if len(found[0]["attempts"]) == 2 else None
+
+        [after] = await eventually(both_attempts_recorded)
+
+    assert first.webhook_id == again.webhook_id == delivery["id"]
+    assert again.verified(hook["secret"]) == first.verified(hook["secret"])
+    assert [a["status_code"] for a in after["attempts"]] == [200, 200]
