@@ -126,6 +126,11 @@ class InvoiceNumber(Base):
     sequence: Mapped[int]
 
 
+# Unpaid open, overdue and uncollectible invoices: what the receivables index holds (migration
+# 0008 repeats it; the order of the statuses matches api/reports/receivables.py).
+RECEIVABLE_CONDITION = "status IN ('open', 'overdue', 'uncollectible') AND amount_due > 0"
+
+
 class Invoice(Base):
     """Read model of one invoice, written only by the workflow's save_invoice activity."""
 
@@ -138,6 +143,11 @@ class Invoice(Base):
         Index("ix_invoices_merchant_status_due", "merchant_id", "status", "due_date"),
         # DSO's credit sales: a merchant's invoices issued in a window.
         Index("ix_invoices_merchant_issue", "merchant_id", "issue_date"),
+        # The aging report's whole read: unpaid receivables, in its group-by order (0008).
+        Index(
+            "ix_invoices_receivables", "merchant_id", "buyer_id", "currency", "due_date", "amount_due",
+            postgresql_where=text(RECEIVABLE_CONDITION), sqlite_where=text(RECEIVABLE_CONDITION),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -375,4 +385,31 @@ class BankEntry(Base):
     resolution: Mapped[str | None] = mapped_column(String(16), default=None)
     resolution_note: Mapped[str | None] = mapped_column(String(500), default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerEntry(Base):
+    """One movement of money (payinvoice.contracts.LedgerKind), append-only. Written only by
+    activities, in the transaction of the invoice snapshot that reflects it. The amount is signed
+    (what raises the invoice's `amount_paid` is positive); (invoice, kind, source_id) is unique,
+    so a retried activity inserts nothing twice."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "kind", "source_id"),
+        Index("ix_ledger_entries_merchant_invoice", "merchant_id", "invoice_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
+    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"), index=True)
+    invoice_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    # Where the money came from or went: the payment method, "merchant" for its own moves.
+    source: Mapped[str] = mapped_column(String(50))
+    # The payment, refund or other id that made it (the invoice's own id for a mark-paid).
+    source_id: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
