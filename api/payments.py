@@ -45,6 +45,11 @@ class Applied:
     view: InvoiceView
     now: bool = True
 
+    @property
+    def status_code(self) -> int:
+        """What the API answers: 200 applied, 202 accepted durably."""
+        return 200 if self.now else 202
+
 
 async def apply_payment(
     client: Client, session: AsyncSession, merchant: Merchant, view: InvoiceView,

@@ -110,11 +110,8 @@ async def record_payment(
         view, payment_id=body.payment_id, amount=body.amount, currency=body.currency,
         paid_at=body.paid_at, method=body.method,
     )
-    applied = await apply_payment(
-        client, session, merchant, view, payment, settings.message_timeout_seconds
-    )
-    if not applied.now:
-        response.status_code = status.HTTP_202_ACCEPTED
+    applied = await apply_payment(client, session, merchant, view, payment, settings.message_timeout_seconds)
+    response.status_code = applied.status_code
     return invoice_out(applied.view)
 
 

@@ -8,7 +8,7 @@ invoice as it stands and changes nothing; the same id with another body is a 409
 import hashlib
 import time
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,12 +83,9 @@ async def report_settlement(
         view, payment_id=body.settlement_id, amount=body.amount, currency=body.currency,
         paid_at=body.paid_at, method=body.method,
     )
-    applied = await apply_payment(
-        client, session, merchant, view, payment, settings.message_timeout_seconds
-    )
+    applied = await apply_payment(client, session, merchant, view, payment, settings.message_timeout_seconds)
+    response.status_code = applied.status_code
     view = applied.view
-    if not applied.now:
-        response.status_code = status.HTTP_202_ACCEPTED
     await session.execute(
         dialect_insert(session, ProcessorSettlement)
         .values(
