@@ -27,7 +27,7 @@ from workflows.webhook_delivery import WebhookDeliveryWorkflow
 def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> Worker:
-    outbox = WebhookOutbox(client)
+    outbox = WebhookOutbox(client, settings.public_url)
     mail = MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url)
     credit = CreditActivities(sessions, outbox)
     issuing = IssuingActivities(sessions, outbox)

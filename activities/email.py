@@ -1,15 +1,18 @@
 """The email activity: render an invoice email and hand it to SMTP, at most once per Message-ID."""
 
+import asyncio
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from payinvoice.contracts import EmailResult, SendEmailInput, from_document
+from payinvoice.contracts import EmailKind, EmailResult, SendEmailInput, from_document
 from payinvoice.db import models
 from payinvoice.db.session import dialect_insert
-from payinvoice.emails import Recipient, message_id, render_email
+from payinvoice.documents import InvoiceDocument, document_for, pdf_filename, pdf_unavailable, render_pdf
+from payinvoice.emails import Recipient, attach_pdf, message_id, render_email
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,21 @@ def permanent_rejection(error: Exception) -> str | None:
     return None
 
 
+# The emails that carry the invoice PDF.
+PDF_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.REMINDER})
+
+
+async def _attach_pdf(message: EmailMessage, document: InvoiceDocument) -> None:
+    """The invoice PDF as it stands now. Where WeasyPrint cannot run, the email goes without
+    it (the hosted page still has it) rather than not at all."""
+    reason = pdf_unavailable()
+    if reason is not None:
+        activity.logger.warning("invoice %s: email without its PDF: %s", document.invoice.invoice_id, reason)
+        return
+    pdf = await asyncio.to_thread(render_pdf, document)  # CPU-bound: off the event loop
+    attach_pdf(message, pdf, pdf_filename(document.invoice))
+
+
 class EmailActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], mail: MailSettings) -> None:
         self._sessions = sessions
@@ -54,12 +72,16 @@ class EmailActivities:
             merchant = await session.get(models.Merchant, row.merchant_id) if row else None
         if row is None or buyer is None or merchant is None:
             raise LookupError(f"invoice {request.invoice_id} is not in the read model yet")
+        document = document_for(from_document(row.document), merchant, buyer, self._mail.public_url)
         message = render_email(
-            kind=request.kind, stage=request.stage, invoice=from_document(row.document),
+            kind=request.kind, stage=request.stage, invoice=document.invoice,
             buyer=Recipient(buyer.name, buyer.email), merchant_name=merchant.name,
             mail_from=self._mail.mail_from, public_url=self._mail.public_url,
             message_id=msg_id, sent_at=models.utcnow(), reminder=request.reminder, tone=request.tone,
+            locale=document.buyer.locale, hosted_url=document.hosted_url,
         )
+        if request.kind in PDF_ATTACHED:
+            await _attach_pdf(message, document)
         try:
             await aiosmtplib.send(
                 message, hostname=self._mail.smtp_host, port=self._mail.smtp_port, timeout=30

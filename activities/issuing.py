@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.ledger import record_movements
 from activities.outbox import WebhookOutbox
 from api.views import invoice_out
 from payinvoice.contracts import AssignNumberInput, InvoiceNumber, SaveInvoiceInput, to_document
@@ -59,8 +60,9 @@ class IssuingActivities:
     async def save_invoice(self, request: SaveInvoiceInput) -> None:
         """Upsert the invoice's snapshot; a snapshot older than the stored one is ignored.
 
-        The webhook events the workflow reports with it go into the outbox in the same
-        transaction, and then to the delivery workflows."""
+        The movements of money it reflects go into the ledger, and the webhook events the
+        workflow reports with it into the outbox, in the same transaction; the events then go
+        to the delivery workflows."""
         view = request.invoice
         changing: dict[str, Any] = {
             "status": view.status,
@@ -80,7 +82,7 @@ class IssuingActivities:
             insert = dialect_insert(session, models.Invoice).values(
                 id=view.invoice_id, merchant_id=view.merchant_id, buyer_id=view.buyer_id,
                 order_id=view.order_id, currency=view.currency, created_at=view.created_at,
-                **changing,
+                hosted_token=view.hosted_token, **changing,
             )
             await session.execute(
                 insert.on_conflict_do_update(
@@ -89,11 +91,12 @@ class IssuingActivities:
                     where=models.Invoice.version < insert.excluded.version,
                 )
             )
+            await record_movements(session, view, request.movements)
             outgoing = []
-            if self._webhooks is not None:
+            if (webhooks := self._webhooks) is not None:
 
                 async def invoice_json() -> dict[str, Any]:
-                    return invoice_out(view).model_dump(mode="json")
+                    return invoice_out(view, webhooks.public_url).model_dump(mode="json")
 
                 outgoing = await self._webhooks.record(
                     session, merchant_id=view.merchant_id, subject_id=view.invoice_id,

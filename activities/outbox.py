@@ -38,8 +38,10 @@ class Outgoing:
 
 
 class WebhookOutbox:
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, public_url: str) -> None:
         self._client = client
+        # Where the links in the payloads point (hosted invoice, PDF).
+        self.public_url = public_url
 
     async def record(
         self, session: AsyncSession, *, merchant_id: str, subject_id: str, cause: str,

@@ -8,18 +8,24 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.request_guard import RequestGuardMiddleware
 from api.routes import (
+    adjustments,
+    bank_details,
     buyers,
     credit_check,
     credit_policy,
+    documents,
     dunning,
     health,
+    invoice_changes,
     invoices,
     keys,
+    ledger,
     merchants,
     metrics,
     reconciliation,
     reports,
     settlements,
+    stripe_integration,
     webhook_endpoints,
 )
 from api.routes import codec as codec_server
@@ -60,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     for module in (
         health, merchants, buyers, invoices, credit_policy, credit_check, dunning, reports, metrics,
-        webhook_endpoints, keys, settlements, reconciliation,
+        webhook_endpoints, keys, settlements, reconciliation, stripe_integration, adjustments, ledger,
+        bank_details, documents, invoice_changes,
     ):
         app.include_router(module.router)
     codec_server.install(app, settings.codec_cors_origins)  # /codec/*, with CORS for the Temporal UI only

@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,7 @@ from payinvoice.contracts import (
     new_invoice_view,
 )
 from payinvoice.db.models import Buyer, Invoice, Merchant
-from payinvoice.domain.lines import parse_line
+from payinvoice.domain.lines import Line, parse_line
 from payinvoice.domain.money import exponent, from_minor
 from payinvoice.domain.policy import CreditPolicy
 from payinvoice.domain.reference import invoice_number_from_reference
@@ -37,17 +38,21 @@ from payinvoice.settings import Settings
 from workflows.invoice import InvoiceWorkflow
 
 
-def checkout_input(
-    body: InvoiceCreate, merchant: Merchant, buyer: Buyer, policy: CreditPolicy, settings: Settings,
-    ladder: Sequence[ReminderStage],
-) -> InvoiceInput:
-    """Validate the checkout body into the workflow's input; bad input raises before anything runs.
-    The policy and the ladder in force now are frozen into the invoice."""
+def checked_lines(body: InvoiceCreate) -> list[Line]:
+    """The checkout's currency and lines, validated: bad input raises, even for a repeated order."""
     exponent(body.currency)
-    lines = [
+    return [
         parse_line(line.description, line.quantity, line.unit_price, line.tax_rate, body.currency, i)
         for i, line in enumerate(body.lines)
     ]
+
+
+def checkout_input(
+    body: InvoiceCreate, lines: list[Line], merchant: Merchant, buyer: Buyer, policy: CreditPolicy,
+    settings: Settings, ladder: Sequence[ReminderStage],
+) -> InvoiceInput:
+    """The workflow's input from the checkout body and its `checked_lines`; bad input raises before
+    anything runs. The policy and the ladder in force now are frozen into the invoice."""
     terms = body.payment_terms_days if body.payment_terms_days is not None else buyer.payment_terms_days
     invoice = InvoiceInput(
         invoice_id=invoice_id_for(merchant.id, body.order_id), merchant_id=merchant.id,
@@ -55,6 +60,8 @@ def checkout_input(
         payment_terms_days=terms, created_at=datetime.now(UTC), request_id=str(uuid.uuid4()),
         purchase_order=body.purchase_order, ladder=list(ladder),
         day_seconds=settings.day_seconds, policy=policy,
+        refund_window_days=settings.refund_window_days,
+        hosted_token=secrets.token_urlsafe(24),  # 192 random bits: the hosted page's only key
     )
     new_invoice_view(invoice)  # prices the lines: refuses totals out of range
     return invoice

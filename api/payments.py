@@ -1,6 +1,7 @@
 """Payments as the API applies them: one path for the merchant's payment call, processor
 settlements and bank statements, so every source is validated and deduplicated alike."""
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -67,7 +68,13 @@ async def apply_payment(
                 InvoiceWorkflow.record_payment, payment, id=f"payment:{payment.payment_id}",
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED, rpc_timeout=timedelta(seconds=accept_timeout),
             )
-            return Applied(await update.result())
+            # Accepted means recorded in the history, so durable. A worker that dies before the
+            # handler finishes leaves it waiting for its activities to time out (a minute): the
+            # answer does not wait that long, it is the 202 of a payment accepted durably.
+            try:
+                return Applied(await asyncio.wait_for(update.result(), accept_timeout))
+            except TimeoutError:
+                return Applied(view, now=False)
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             await handle.signal(InvoiceWorkflow.payment_reported, payment)
             return Applied(view, now=False)

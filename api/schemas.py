@@ -1,7 +1,7 @@
 """Request and response bodies. Money is a decimal string with the currency's ISO 4217 exponent."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -52,6 +52,22 @@ class MerchantCreated(BaseModel):
     api_key: str = Field(description="Shown once; only its hash is stored.")
 
 
+class BankDetailsIn(Strict):
+    iban: str | None = Field(default=None, max_length=50, examples=["DE89 3704 0044 0532 0130 00"])
+    bic: str | None = Field(default=None, max_length=20, examples=["COBADEFFXXX"])
+    legal_name: str | None = Field(
+        default=None, min_length=1, max_length=70, description="The account holder, printed on invoices."
+    )
+    address: str | None = Field(default=None, max_length=500, description="Lines separated by newlines.")
+
+
+class BankDetailsOut(BaseModel):
+    iban: str | None
+    bic: str | None
+    legal_name: str | None
+    address: str | None
+
+
 # API keys
 
 
@@ -99,6 +115,9 @@ class BuyerCreate(Strict):
     iban: str | None = Field(
         default=None, max_length=50, description="The buyer's bank account, to match its transfers by."
     )
+    locale: Literal["en", "de"] = Field(
+        default="en", description="The language of the buyer's emails, invoice PDFs and hosted page."
+    )
 
 
 class BuyerUpdate(Strict):
@@ -112,6 +131,7 @@ class BuyerUpdate(Strict):
         default=None, description="The buyer's own reminder ladder; null goes back to the merchant's."
     )
     iban: str | None = Field(default=None, max_length=50, description="null forgets it.")
+    locale: Literal["en", "de"] | None = None
 
 
 class Credit(BaseModel):
@@ -145,6 +165,7 @@ class BuyerOut(BaseModel):
     payment_record: PaymentRecordOut
     dunning_ladder: "DunningLadderIO | None" = None
     iban: str | None = None
+    locale: str = "en"
     created_at: datetime
 
 
@@ -285,9 +306,100 @@ class VoidIn(Strict):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ExtendIn(Strict):
+    """A later due date: `due_date`, or `by_days` after the current one (exactly one)."""
+
+    due_date: date | None = Field(default=None, strict=False)  # from its ISO 8601 string
+    by_days: int | None = Field(default=None, ge=1, le=365)
+    reason: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_date(self) -> "ExtendIn":
+        if (self.due_date is None) == (self.by_days is None):
+            raise ValueError("give exactly one of due_date and by_days")
+        return self
+
+
+class PauseIn(Strict):
+    until: date | None = Field(default=None, strict=False)  # from its ISO 8601 string
+    reason: str = Field(min_length=1, max_length=500)
+    resume_policy: Literal["send_latest", "skip_missed"] = "send_latest"
+
+
+class DisputeIn(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ResumeIn(Strict):
+    note: str = Field(default="", max_length=1000)
+
+
+CalendarDate = date  # a field below is called `date`
+
+
+class PromiseIn(Strict):
+    amount: str = Field(max_length=40)
+    date: CalendarDate = Field(strict=False)  # from its ISO 8601 string
+
+
 class ReviewIn(Strict):
     decision: Literal["approve", "decline"]
     note: str = Field(default="", max_length=1000)
+
+
+class RefundIn(Strict):
+    payment_id: str = Text
+    amount: str = Field(max_length=40, examples=["19.00"])
+    refund_id: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="Your id of the refund: the same id again counts once. Derived when omitted.",
+    )
+    reason: str = Field(default="", max_length=500)
+
+
+class MarkPaidIn(Strict):
+    reason: str = Field(min_length=1, max_length=500, examples=["paid by cheque"])
+
+
+class RefundOut(BaseModel):
+    refund_id: str
+    payment_id: str
+    amount: str
+    refunded_at: datetime
+    reason: str
+
+
+class LedgerDifferenceOut(BaseModel):
+    subject: Literal["invoice", "buyer"]
+    id: str
+    field: Literal["amount_paid", "amount_due", "exposure"]
+    recorded: str = Field(description="What the read model or the credit line holds.")
+    from_ledger: str = Field(description="What the ledger makes of it.")
+    currency: str
+
+
+class LedgerCheckOut(BaseModel):
+    consistent: bool
+    differences: list[LedgerDifferenceOut]
+
+
+class ActorOut(BaseModel):
+    role: str = Field(description="The API key's role, or `system` for the workflow itself.")
+    key_id: str | None
+
+
+class InvoiceEventOut(BaseModel):
+    at: datetime
+    kind: str
+    who: ActorOut
+    details: dict[str, str]
+
+
+class PromiseOut(BaseModel):
+    amount: str
+    date: str
+    made_at: datetime
+    status: Literal["pending", "kept", "broken"]
 
 
 class LineOut(BaseModel):
@@ -366,13 +478,27 @@ class InvoiceOut(BaseModel):
         default_factory=list,
         description="Payments that reached the invoice after it stopped taking them (voided meanwhile).",
     )
+    refunds: list[RefundOut] = Field(default_factory=list)
+    paid_by: Literal["out_of_band"] | None = Field(
+        default=None, description="Set when the merchant marked the invoice paid out of band."
+    )
+    paid_by_reason: str | None = None
     reminders: list[ReminderOut]
     next_reminder: NextReminderOut | None
     email_failures: list[EmailFailureOut]
     void_reason: str | None
     decision: DecisionOut | None
     review: ReviewOut | None
+    paused: bool = False
+    # No reminders until this date; null: until resumed.
+    paused_until: str | None = None
+    disputed: bool = False
+    promise: PromiseOut | None = None
     workflow_id: str
+    hosted_invoice_url: str | None = Field(
+        default=None, description="The buyer's page of this invoice (GET /i/{token}): no login, unguessable."
+    )
+    pdf_url: str | None = Field(default=None, description="GET it with a merchant key: application/pdf.")
     created_at: datetime
 
 

@@ -7,11 +7,14 @@ from api.dunning import buyer_ladder_io
 from api.schemas import BuyerOut, Credit, InvoiceOut, PaymentRecordOut
 from payinvoice.contracts import InvoiceView, invoice_workflow_id, to_document
 from payinvoice.db.models import Buyer, Invoice
+from payinvoice.documents import hosted_invoice_url
 from payinvoice.domain.money import from_minor
 from payinvoice.domain.status import InvoiceStatus, amount_due, overpaid_amount
 
 
-def invoice_out(view: InvoiceView) -> InvoiceOut:
+def invoice_out(view: InvoiceView, public_url: str) -> InvoiceOut:
+    """The invoice JSON; `public_url` (the settings') makes `hosted_invoice_url` and `pdf_url`
+    absolute, for shop backends, webhooks and the CLI alike."""
     money = lambda minor: from_minor(minor, view.currency)  # noqa: E731
     document = to_document(view)
     for line, priced in zip(document["lines"], view.lines, strict=True):
@@ -20,6 +23,10 @@ def invoice_out(view: InvoiceView) -> InvoiceOut:
     for key, paid_list in (("payments", view.payments), ("unapplied_payments", view.unapplied_payments)):
         for payment, paid in zip(document[key], paid_list, strict=True):
             payment["amount"] = from_minor(paid.amount, paid.currency)
+    for refund in document["refunds"]:
+        refund["amount"] = money(refund["amount"])
+    if view.promise is not None:
+        document["promise"]["amount"] = money(view.promise.amount)
     if view.decision is not None:
         decision = view.decision
         document["decision"].update(
@@ -32,6 +39,8 @@ def invoice_out(view: InvoiceView) -> InvoiceOut:
         amount_due=money(amount_due(view.total, view.amount_paid)),
         overpaid_amount=money(overpaid_amount(view.total, view.amount_paid)),
         workflow_id=invoice_workflow_id(view.invoice_id),
+        hosted_invoice_url=hosted_invoice_url(public_url, view.hosted_token),
+        pdf_url=f"{public_url.rstrip('/')}/v1/invoices/{view.invoice_id}/pdf" if view.number else None,
     )
     return InvoiceOut.model_validate(document)
 
@@ -62,5 +71,6 @@ async def buyer_out(session: AsyncSession, buyer: Buyer) -> BuyerOut:
         ),
         dunning_ladder=buyer_ladder_io(buyer),
         iban=buyer.iban,
+        locale=buyer.locale,
         created_at=buyer.created_at,
     )

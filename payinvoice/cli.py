@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from payinvoice.contracts import from_document, invoice_workflow_id
-from payinvoice.db.models import Invoice, Merchant
+from payinvoice.db.models import Invoice, Merchant, WebhookDelivery, WebhookEvent
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.domain.money import exponent
 from payinvoice.keys import Role, add_key
@@ -91,7 +92,7 @@ async def show_invoice(args: argparse.Namespace, ctx: Context) -> dict[str, Any]
     client = await ctx.temporal()
     history = await client.get_workflow_handle(invoice_workflow_id(row.id)).fetch_history()
     return {
-        "invoice": invoice_out(from_document(row.document)).model_dump(mode="json"),
+        "invoice": invoice_out(from_document(row.document), ctx.settings.public_url).model_dump(mode="json"),
         "history": [await _history_line(client, event) for event in history.events],
     }
 
@@ -116,6 +117,46 @@ async def reconcile(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return imported.model_dump(mode="json")
 
 
+async def check_ledger(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """Every difference between the ledger and the invoices and buyers, as `GET /v1/ledger/check`,
+    for one merchant or all of them."""
+    from api.ledger import ledger_check  # the API's own check
+
+    async with ctx.sessions() as session:
+        if args.merchant_id is not None:
+            if await session.get(Merchant, args.merchant_id) is None:
+                raise CommandError(f"no merchant {args.merchant_id}")
+            merchant_ids = [args.merchant_id]
+        else:
+            merchant_ids = list(await session.scalars(select(Merchant.id).order_by(Merchant.id)))
+        checks = {m: (await ledger_check(session, m)).model_dump(mode="json") for m in merchant_ids}
+    differences = [d | {"merchant_id": m} for m, check in checks.items() for d in check["differences"]]
+    return {"consistent": not differences, "merchants": len(merchant_ids), "differences": differences}
+
+
+async def retry_webhook(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """Send a webhook delivery again (same webhook-id, fresh window), as the API's retry does."""
+    from activities.outbox import Outgoing, enqueue_deliveries
+
+    async with ctx.sessions() as session:
+        found = (
+            await session.execute(
+                select(WebhookDelivery, WebhookEvent.subject_id)
+                .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+                .where(WebhookDelivery.id == args.delivery_id)
+            )
+        ).first()
+    if found is None:
+        raise CommandError(f"no webhook delivery {args.delivery_id}")
+    delivery, subject_id = found
+    await enqueue_deliveries(
+        await ctx.temporal(), ctx.settings.temporal_task_queue,
+        Outgoing(delivery.endpoint_id, subject_id, [delivery.id]),
+        day_seconds=ctx.settings.day_seconds, resend=True,
+    )
+    return {"delivery_id": delivery.id, "endpoint_id": delivery.endpoint_id, "queued": True}
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="payinvoice", description="payinvoice operator commands")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -135,10 +176,18 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("invoice_id")
     show.set_defaults(run=show_invoice)
 
+    webhook = commands.add_parser("retry-webhook", help="send a webhook delivery again")
+    webhook.add_argument("delivery_id")
+    webhook.set_defaults(run=retry_webhook)
+
     statement = commands.add_parser("reconcile", help="import a camt.053 bank statement for a merchant")
     statement.add_argument("merchant_id")
     statement.add_argument("file")
     statement.set_defaults(run=reconcile)
+
+    ledger = commands.add_parser("check-ledger", help="recompute balances from the ledger, list differences")
+    ledger.add_argument("merchant_id", nargs="?", default=None, help="one merchant (default: all)")
+    ledger.set_defaults(run=check_ledger)
     return root
 
 

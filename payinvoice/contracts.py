@@ -58,6 +58,33 @@ class ErrorType(StrEnum):
     INVOICE_HAS_PAYMENTS = "invoice_has_payments"
     INVOICE_NOT_VOIDABLE = "invoice_not_voidable"
     INVOICE_NOT_IN_REVIEW = "invoice_not_in_review"
+    # Changing an open invoice (extend, pause, resume, dispute, promise).
+    INVOICE_NOT_EXTENDABLE = "invoice_not_extendable"
+    INVOICE_NOT_PAUSABLE = "invoice_not_pausable"
+    INVOICE_NOT_PAUSED = "invoice_not_paused"
+    INVOICE_NOT_DISPUTABLE = "invoice_not_disputable"
+    INVOICE_NOT_DISPUTED = "invoice_not_disputed"
+    INVOICE_NOT_PROMISABLE = "invoice_not_promisable"
+    INVALID_DUE_DATE = "invalid_due_date"
+    INVALID_DATE = "invalid_date"
+    INVALID_REQUEST = "invalid_request"
+    INVOICE_NOT_REFUNDABLE = "invoice_not_refundable"
+    PAYMENT_NOT_FOUND = "unknown_payment"
+    REFUND_EXCEEDS_PAYMENT = "refund_exceeds_payment"
+    INVOICE_NOT_MARKABLE_PAID = "invoice_not_markable_paid"
+
+
+class LedgerKind(StrEnum):
+    """What moved money on an invoice (table `ledger_entries`). `PAID_KINDS` make up its
+    `amount_paid`; an unapplied payment is money received but kept off the invoice."""
+
+    PAYMENT = "payment"
+    REFUND = "refund"
+    MARK_PAID = "mark_paid"
+    UNAPPLIED_PAYMENT = "unapplied_payment"
+
+
+PAID_KINDS = frozenset({LedgerKind.PAYMENT, LedgerKind.REFUND, LedgerKind.MARK_PAID})
 
 
 @dataclass
@@ -78,6 +105,11 @@ class InvoiceInput:
     day_seconds: float = 86400.0
     # The merchant's credit policy in force at checkout, frozen into the decision.
     policy: CreditPolicy | None = None
+    # Days a paid invoice still takes refunds before its workflow completes.
+    refund_window_days: int = 60
+    # The hosted invoice page's unguessable token (GET /i/{token}), made by the API at checkout;
+    # None in invoices started before it existed.
+    hosted_token: str | None = None
 
 
 @dataclass
@@ -111,6 +143,28 @@ class Payment:
 
 
 @dataclass
+class Refund:
+    refund_id: str
+    payment_id: str
+    amount: int
+    refunded_at: datetime
+    reason: str = ""
+
+
+@dataclass
+class Movement:
+    """One movement of money the next snapshot records in the ledger, in its transaction.
+    Signed: what raises the invoice's `amount_paid` is positive. (kind, source_id) is unique
+    per invoice, so a retried save inserts nothing twice."""
+
+    kind: str
+    amount: int
+    source: str
+    source_id: str
+    at: datetime
+
+
+@dataclass
 class ReminderSent:
     stage: str
     sent_at: datetime
@@ -128,6 +182,39 @@ class EmailFailure:
     stage: str | None
     error: str
     at: datetime
+
+
+@dataclass
+class Actor:
+    """Who made a change: the API key's role and id, or the workflow itself (`system`)."""
+
+    role: str
+    key_id: str | None = None
+
+
+SYSTEM = Actor("system")
+
+
+@dataclass
+class InvoiceEvent:
+    """One entry of the invoice's history (`GET /v1/invoices/{id}/events`); `kind` is the webhook
+    event type without its `invoice.` prefix."""
+
+    at: datetime
+    kind: str
+    who: Actor
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Promise:
+    """A promise to pay `amount` by `date` (ISO); `status`: pending | kept | broken."""
+
+    amount: int
+    date: str
+    made_at: datetime
+    paid_before: int
+    status: str = "pending"
 
 
 @dataclass
@@ -172,6 +259,26 @@ class InvoiceView:
     # Payments that arrived (as a signal, while no worker ran) after the invoice stopped taking
     # them: kept for finance staff, not counted in amount_paid.
     unapplied_payments: list[Payment] = field(default_factory=list)
+    # Changes to an open invoice: its history, and the holds on its reminders.
+    events: list[InvoiceEvent] = field(default_factory=list)
+    paused: bool = False
+    paused_until: str | None = None  # ISO date; None: until resumed
+    resume_policy: str | None = None
+    disputed: bool = False
+    promise: Promise | None = None
+    refunds: list[Refund] = field(default_factory=list)
+    # "out_of_band" once marked paid by the merchant (cheque, cash, settled elsewhere).
+    paid_by: str | None = None
+    paid_by_reason: str | None = None
+
+    def left_to_refund(self, payment_id: str) -> int | None:
+        """What of payment `payment_id` is not refunded yet; None if the invoice has no such payment."""
+        paid = [p.amount for p in self.payments if p.payment_id == payment_id]
+        if not paid:
+            return None
+        return sum(paid) - sum(r.amount for r in self.refunds if r.payment_id == payment_id)
+    # From InvoiceInput.hosted_token: the hosted page's token, also a column of the read model.
+    hosted_token: str | None = None
 
 
 @dataclass
@@ -195,8 +302,55 @@ class RecordPaymentInput:
 
 
 @dataclass
+class RefundInput:
+    refund_id: str
+    payment_id: str
+    amount: int
+    reason: str = ""
+
+
+@dataclass
+class MarkPaidInput:
+    reason: str
+
+
+@dataclass
 class VoidInput:
     reason: str
+
+
+@dataclass
+class ExtendInput:
+    """A later due date: `due_date` (ISO) or `by_days` after the current one, exactly one."""
+
+    who: Actor
+    reason: str
+    due_date: str | None = None
+    by_days: int | None = None
+
+
+@dataclass
+class PauseInput:
+    """No reminders until resumed, or until `until` (ISO date); `dispute` marks it disputed."""
+
+    who: Actor
+    reason: str
+    until: str | None = None
+    resume_policy: str = "send_latest"
+    dispute: bool = False
+
+
+@dataclass
+class ResumeInput:
+    who: Actor
+    note: str = ""
+
+
+@dataclass
+class PromiseInput:
+    who: Actor
+    amount: int
+    date: str
 
 
 @dataclass
@@ -288,6 +442,8 @@ class SaveInvoiceInput:
     events: list[str] = field(default_factory=list)
     # The invoice's day length: webhook retries span one such day.
     day_seconds: float = 86400.0
+    # The movements of money this snapshot reflects, for the ledger (same transaction).
+    movements: list[Movement] = field(default_factory=list)
 
 
 @dataclass
@@ -354,7 +510,7 @@ def new_invoice_view(invoice: InvoiceInput) -> InvoiceView:
         order_id=invoice.order_id, currency=invoice.currency, lines=list(totals.lines),
         subtotal=totals.subtotal, tax_total=totals.tax_total, total=totals.total,
         payment_terms_days=invoice.payment_terms_days, created_at=invoice.created_at,
-        purchase_order=invoice.purchase_order,
+        purchase_order=invoice.purchase_order, hosted_token=invoice.hosted_token,
     )
 
 

@@ -8,13 +8,21 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 
 from payinvoice.contracts import EmailKind, InvoiceView
 from payinvoice.domain.dunning import tone_of
-from payinvoice.domain.money import from_minor
 from payinvoice.domain.schedule import DEFAULT_LADDER, ReminderStage
 from payinvoice.domain.status import amount_due, overpaid_amount
+from payinvoice.i18n import DEFAULT_LOCALE, format_day, format_money, install_filters, translations
 from payinvoice.reminder_templates import (
     render_body_html,
     render_body_text,
@@ -28,15 +36,15 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
 
 # Reminders are keyed by their tone (payinvoice.domain.dunning.Tone), not by their stage's name.
 SUBJECTS: dict[str, str] = {
-    "invoice": "Invoice {{ invoice.number }} from {{ merchant_name }}",
-    "reminder:upcoming": "Invoice {{ invoice.number }} is due on {{ invoice.due_date }}",
-    "reminder:due": "Invoice {{ invoice.number }} is due today",
-    "reminder:overdue_1": "Invoice {{ invoice.number }} is overdue",
-    "reminder:overdue_2": "Second reminder: invoice {{ invoice.number }} is overdue",
-    "reminder:final_notice": "Final notice: invoice {{ invoice.number }}",
-    "reminder": "Reminder: invoice {{ invoice.number }}",
-    "receipt": "Payment received for invoice {{ invoice.number }}, thank you",
-    "void": "Invoice {{ invoice.number }} has been cancelled",
+    "invoice": "{% trans %}Invoice {{ number }} from {{ merchant_name }}{% endtrans %}",
+    "reminder:upcoming": "{% trans %}Invoice {{ number }} is due on {{ due }}{% endtrans %}",
+    "reminder:due": "{% trans %}Invoice {{ number }} is due today{% endtrans %}",
+    "reminder:overdue_1": "{% trans %}Invoice {{ number }} is overdue{% endtrans %}",
+    "reminder:overdue_2": "{% trans %}Second reminder: invoice {{ number }} is overdue{% endtrans %}",
+    "reminder:final_notice": "{% trans %}Final notice: invoice {{ number }}{% endtrans %}",
+    "reminder": "{% trans %}Reminder: invoice {{ number }}{% endtrans %}",
+    "receipt": "{% trans %}Payment received for invoice {{ number }}, thank you{% endtrans %}",
+    "void": "{% trans %}Invoice {{ number }} has been cancelled{% endtrans %}",
 }
 
 
@@ -46,6 +54,17 @@ class Recipient:
     email: str
 
 
+@pass_context
+def _money(context: Context, minor: int, currency: str) -> str:
+    """Money in the locale of the email being rendered (payinvoice.i18n.format_money)."""
+    return format_money(minor, currency, context.get("locale", DEFAULT_LOCALE))
+
+
+def _label(text: str, width: int) -> str:
+    """A plain-text label padded into its column ("Amount due:         "), at least one space."""
+    return f"{text}:".ljust(max(width, len(text) + 2))
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -53,8 +72,12 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],  # the buyer's language: see payinvoice.i18n
     )
-    env.filters["money"] = lambda minor, currency: f"{from_minor(minor, currency)} {currency}"
+    env.policies["ext.i18n.trimmed"] = True
+    install_filters(env)
+    env.filters["money"] = _money
+    env.filters["label"] = _label
     return env
 
 
@@ -99,10 +122,17 @@ def _reminder_context(
 def render_email(
     *, kind: EmailKind, stage: str | None, invoice: InvoiceView, buyer: Recipient,
     merchant_name: str, mail_from: str, public_url: str, message_id: str, sent_at: datetime,
-    reminder: ReminderStage | None = None, tone: str | None = None,
+    reminder: ReminderStage | None = None, tone: str | None = None, locale: str = DEFAULT_LOCALE,
+    hosted_url: str | None = None,
 ) -> EmailMessage:
-    """`reminder` is the invoice's frozen ladder stage and `tone` its place in the escalation."""
+    """`reminder` is the invoice's frozen ladder stage and `tone` its place in the escalation;
+    `locale` the buyer's language and `hosted_url` the invoice's hosted page, linked when given."""
     context: dict[str, Any] = {
+        **translations(locale),
+        "number": invoice.number or "",
+        "due": format_day(invoice.due_date, locale),
+        "issued": format_day(invoice.issue_date, locale),
+        "hosted_url": hosted_url,
         "invoice": invoice,
         "stage": stage,
         "buyer": buyer,
@@ -138,6 +168,11 @@ def render_email(
     return message
 
 
+def attach_pdf(message: EmailMessage, pdf: bytes, filename: str) -> None:
+    """Attach the invoice PDF: the message becomes multipart/mixed around its text and HTML."""
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+
+
 def one_line(text: str) -> str:
     """Header text from names the API took verbatim: a newline or tab in a buyer's or merchant's
     name would make the header invalid (and the email unsendable), so whitespace collapses."""
@@ -150,6 +185,7 @@ def render_webhook_disabled(
 ) -> EmailMessage:
     """To the merchant: one of its webhook endpoints failed for a whole retry window."""
     context: dict[str, Any] = {
+        **translations(DEFAULT_LOCALE),  # to the merchant: in English
         "merchant_name": merchant.name, "endpoint_id": endpoint_id, "endpoint_host": endpoint_host,
         "delivery_id": delivery_id, "public_url": public_url,
     }

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # Length of one "day" of payment terms and reminder ladders, frozen into each invoice.
     day_seconds: float = 86400.0
     decision_timeout_seconds: float = 5.0
+    # Days a paid invoice still takes refunds, frozen into each invoice like its day length.
+    refund_window_days: int = 60
     # How long a payment waits for a worker to take it before it is accepted durably (202) and
     # applied when a worker runs.
     message_timeout_seconds: float = 5.0

@@ -96,3 +96,25 @@ async def test_reconcile_refuses_a_file_that_is_not_a_statement(
     status, output = await run(["reconcile", merchant["id"], str(junk)], cli_settings)
 
     assert status == 2 and output["error"].startswith("invalid_statement")
+
+
+async def test_check_ledger_finds_no_difference_for_a_merchant_with_payments(
+    api: httpx.AsyncClient, cli_settings: Settings
+) -> None:
+    _, merchant = await run(["create-merchant", "Cli Widgets"], cli_settings)
+    key = merchant["api_key"]
+    buyer = await create_buyer(api, key)
+    invoice = (await checkout(api, key, buyer["id"])).json()
+    body = {"payment_id": "pay-1", "amount": "19.00", "currency": "EUR"}
+    await api.post(f"/v1/invoices/{invoice['id']}/payments", json=body, headers=auth(key))
+
+    status, check = await run(["check-ledger", merchant["id"]], cli_settings)
+
+    assert status == 0
+    assert check == {"consistent": True, "merchants": 1, "differences": []}
+
+
+async def test_check_ledger_of_an_unknown_merchant_is_refused(cli_settings: Settings) -> None:
+    status, output = await run(["check-ledger", "no-such-merchant"], cli_settings)
+
+    assert status == 2 and "no merchant" in output["error"]

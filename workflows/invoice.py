@@ -3,19 +3,38 @@
 The lifecycle: reserve credit, issue, wait for the due dates and remind, settle. Payments and
 voids arrive as Updates at any time and interrupt the wait at once.
 
-Patches: none yet. When this code changes shape, branch on `workflow.patched(<ID>)`, record the
-id and its removal condition here, and add a history to tests/replay/histories/.
+When this code changes shape, branch on `workflow.patched(<ID>)`, record the id and its removal
+condition here, and add a history to tests/replay/histories/. Patches:
+
+- `REFUND_WINDOW_PATCH` ("settlement-refund-window-v1"): a paid invoice's workflow no longer
+  completes at once. It stays for the refund window frozen into the invoice
+  (`InvoiceInput.refund_window_days`, 60 days by default) so that a refund has a workflow to talk
+  to. A refund that reopens the amount due puts the invoice back on its ladder where it stands by
+  date (stages whose time passed meanwhile are not sent, and their suspension is not applied), and
+  the lifecycle runs on from there until paid again; each payment in full opens a new window.
+  Invoices paid before the patch completed, and refunds of them answer 409
+  `invoice_not_refundable`. Remove the branch (stage 3, `deprecate_patch`) once no workflow that
+  started before this patch is still open; delete it (stage 4) once none that recorded it is.
+  Histories: `refunded_then_paid_again`.
+
+Changing an open invoice (extend, pause, dispute, promise: workflows/changes.py) needs no patch:
+the reminder loop waits on a re-anchorable `Deadline` that, for an invoice nobody changes, emits
+the very commands the plain per-step timer did (same durations, summaries and order), which the
+recorded histories prove. Histories of changed invoices: `extended`, `paused_and_resumed`.
 
 Webhook events ride on the existing `save_invoice` calls (`SaveInvoiceInput.events`): the
 workflow decides which events a snapshot reports, and adds no command of its own for them.
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
+
+from workflows.changes import InvoiceChanges, Wake
+from workflows.deadline import Deadline
 
 with workflow.unsafe.imports_passed_through():
     from activities.credit import CreditActivities
@@ -36,10 +55,15 @@ with workflow.unsafe.imports_passed_through():
         ExternalCheckInput,
         InvoiceInput,
         InvoiceView,
+        LedgerKind,
+        MarkPaidInput,
+        Movement,
         NextReminder,
         Payment,
         RecordPaymentInput,
         RecordSettlementInput,
+        Refund,
+        RefundInput,
         ReminderSent,
         ReserveCreditInput,
         Review,
@@ -82,6 +106,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from payinvoice.webhooks import EventType
 
+# See the module docstring: a paid invoice waits out its refund window before completing.
+REFUND_WINDOW_PATCH = "settlement-refund-window-v1"
+# What an invoice may be refunded in: it has taken payments (and is not void or declined).
+REFUNDABLE = PAYABLE | {InvoiceStatus.PAID}
 # The decision path runs as local activities: no server round trip while the checkout waits.
 DECISION = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -89,15 +117,18 @@ DECISION = {
 }
 # The merchant's scoring endpoint has its own hard timeout (at most 30 s) inside the activity.
 EXTERNAL_CHECK = {**DECISION, "start_to_close_timeout": timedelta(seconds=35)}
-# Emails and ledger writes retry until they succeed: an outage delays them, never drops them.
+# Database writes retry until they succeed: an outage delays them, never drops them. The timeout
+# is short because it is also how long an attempt lost with a killed worker holds the invoice up.
 SIDE_EFFECT = {
-    "start_to_close_timeout": timedelta(seconds=60),
+    "start_to_close_timeout": timedelta(seconds=15),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
 }
+# An email renders its PDF and talks SMTP (which times out after 30 s) in one attempt.
+EMAIL = {**SIDE_EFFECT, "start_to_close_timeout": timedelta(seconds=60)}
 
 
 @workflow.defn(name=INVOICE_WORKFLOW)
-class InvoiceWorkflow:
+class InvoiceWorkflow(InvoiceChanges):
     @workflow.init
     def __init__(self, invoice: InvoiceInput) -> None:
         self._input = invoice
@@ -105,10 +136,17 @@ class InvoiceWorkflow:
         self._decided = False
         self._steps: list[Step] = []
         self._version = 0
-        # Webhook events that the next snapshot reports.
+        # Webhook events and ledger movements that the next snapshot reports.
         self._events: list[str] = []
+        self._movements: list[Movement] = []
+        # Where the ladder had the invoice when it was paid in full: a refund reopens it there.
+        self._status_when_paid = InvoiceStatus.OPEN
+        self._refunds_closed = False
         # Handlers and the reminder loop both call activities; one at a time keeps state coherent.
         self._lock = asyncio.Lock()
+        # Wakes the reminder loop when a change (workflows/changes.py) moves the schedule.
+        self._deadline = Deadline()
+        self._event_context = {}
 
     @workflow.run
     async def run(self, invoice: InvoiceInput) -> InvoiceView:
@@ -116,6 +154,9 @@ class InvoiceWorkflow:
             await self._issue()
             await self._remind_until_settled()
             await self._settle()
+            while await self._refund_window():
+                await self._remind_until_settled()
+                await self._settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view
 
@@ -163,6 +204,7 @@ class InvoiceWorkflow:
                 return
             if self._view.status not in PAYABLE:
                 self._view.unapplied_payments.append(self._payment(payment))
+                self._movements.append(self._movement(LedgerKind.UNAPPLIED_PAYMENT, payment))
                 await self._save()
                 return
             await self._apply_payment(payment)
@@ -195,6 +237,58 @@ class InvoiceWorkflow:
     @void.validator
     def _validate_void(self, request: VoidInput) -> None:
         self._check_voidable()
+
+    @workflow.update
+    async def refund(self, request: RefundInput) -> InvoiceView:
+        """Give back (part of) a payment: the amount is due again, and a paid invoice reopens
+        where the ladder has it by date. The same refund id again changes nothing."""
+        async with self._lock:
+            if self._refund_recorded(request.refund_id):
+                return self._view
+            self._check_refund(request)
+            now = workflow.now()
+            self._view.refunds.append(
+                Refund(request.refund_id, request.payment_id, request.amount, now, request.reason)
+            )
+            self._view.amount_paid -= request.amount
+            self._movements.append(
+                Movement(LedgerKind.REFUND, -request.amount, "refund", request.refund_id, now)
+            )
+            self._events.append(EventType.INVOICE_REFUNDED)
+            if self._view.status == InvoiceStatus.PAID and self._amount_due() > 0:
+                self._reopen(now)
+            await self._save()
+            await self._hold_credit()
+        return self._view
+
+    @refund.validator
+    def _validate_refund(self, request: RefundInput) -> None:
+        if not self._refund_recorded(request.refund_id):
+            self._check_refund(request)
+
+    @workflow.update
+    async def mark_paid(self, request: MarkPaidInput) -> InvoiceView:
+        """Paid out of band (cheque, cash, settled elsewhere): what is due is recorded as paid so."""
+        async with self._lock:
+            self._check_markable()
+            info = workflow.current_update_info()
+            amount = self._amount_due()
+            self._view.amount_paid += amount
+            self._view.paid_by, self._view.paid_by_reason = "out_of_band", request.reason
+            self._movements.append(
+                Movement(
+                    LedgerKind.MARK_PAID, amount, "out_of_band",
+                    info.id if info else self._view.invoice_id, workflow.now(),
+                )
+            )
+            self._paid_in_full()
+            await self._save()
+            await self._hold_credit()
+        return self._view
+
+    @mark_paid.validator
+    def _validate_mark_paid(self, request: MarkPaidInput) -> None:
+        self._check_markable()
 
     @workflow.update
     async def review(self, request: ReviewInput) -> InvoiceView:
@@ -302,20 +396,27 @@ class InvoiceWorkflow:
         await self._send(EmailKind.INVOICE)
 
     async def _remind_until_settled(self) -> None:
-        while self._steps:
-            step = self._steps[0]
-            if not await self._sleep_until_step(step):
-                return
+        """Sleep until the next step (or the end of a hold on reminders) and take it, until paid
+        or voided. A change to the schedule wakes the sleep, which starts again on the new one.
+        Once the ladder is done (uncollectible) the invoice stays payable until paid or written off."""
+        while not self._settled():
+            wake = self._next_wake()
+            if not await self._deadline.sleep_until(wake.at, wake.summary, self._settled):
+                continue
             async with self._lock:
-                if self._settled():
-                    return
-                # Off the schedule first: a query during the step already shows what comes next.
-                self._steps.pop(0)
-                self._refresh_next_reminder()
-                await self._take_step(step)
+                if self._settled() or self._deadline.moved:
+                    continue
+                await self._wake_for(wake)
                 await self._save()
-        # Ladder done (uncollectible): the invoice stays payable until paid or written off.
-        await workflow.wait_condition(self._settled)
+
+    async def _wake_for(self, wake: Wake) -> None:
+        if wake.step is None:
+            self._end_hold()
+            return
+        # Off the schedule first: a query during the step already shows what comes next.
+        self._steps.remove(wake.step)
+        self._refresh_next_reminder()
+        await self._take_step(wake.step)
 
     async def _settle(self) -> None:
         """Paid or voided (the credit was released by the update): tell the buyer, let the
@@ -323,7 +424,7 @@ class InvoiceWorkflow:
         paid = self._view.status == InvoiceStatus.PAID
         await self._send(EmailKind.RECEIPT if paid else EmailKind.VOID)
         if paid and self._view.due_at is not None:
-            last_paid_at = max(p.paid_at for p in self._view.payments)
+            last_paid_at = max((p.paid_at for p in self._view.payments), default=workflow.now())
             await workflow.execute_activity_method(
                 CreditActivities.record_settlement,
                 RecordSettlementInput(
@@ -343,18 +444,6 @@ class InvoiceWorkflow:
         )
 
     # Helpers
-
-    async def _sleep_until_step(self, step: Step) -> bool:
-        """Sleep on a durable timer until the step is due; False if settled meanwhile."""
-        remaining = (step.at - workflow.now()).total_seconds()
-        if remaining > 0:
-            try:
-                await workflow.wait_condition(
-                    self._settled, timeout=remaining, timeout_summary=f"until {step.key}"
-                )
-            except TimeoutError:
-                pass
-        return not self._settled()
 
     async def _take_step(self, step: Step) -> None:
         if step.key == OVERDUE_STEP:
@@ -380,13 +469,56 @@ class InvoiceWorkflow:
     async def _apply_payment(self, payment: RecordPaymentInput) -> None:
         self._view.payments.append(self._payment(payment))
         self._view.amount_paid += payment.amount
+        self._movements.append(self._movement(LedgerKind.PAYMENT, payment))
         self._events.append(EventType.INVOICE_PAYMENT_RECEIVED)
         if self._amount_due() == 0:
-            self._view.status = InvoiceStatus.PAID
-            self._view.next_reminder = None
-            self._events.append(EventType.INVOICE_PAID)
+            self._paid_in_full()
         await self._save()
         await self._hold_credit()
+
+    def _paid_in_full(self) -> None:
+        self._status_when_paid = self._view.status
+        self._view.status = InvoiceStatus.PAID
+        self._view.next_reminder = None
+        self._events.append(EventType.INVOICE_PAID)
+
+    async def _refund_window(self) -> bool:
+        """After a payment in full, wait out the refund window (patched runs only); True when a
+        refund reopened the invoice (even during the receipt), False when the window closed or
+        the invoice was voided."""
+        if self._view.status == InvoiceStatus.VOID or not workflow.patched(REFUND_WINDOW_PATCH):
+            return False
+        try:
+            await workflow.wait_condition(
+                lambda: self._view.status != InvoiceStatus.PAID,
+                timeout=self._input.refund_window_days * self._input.day_seconds,
+                timeout_summary="until refund window closes",
+            )
+        except TimeoutError:
+            self._refunds_closed = True  # validators refuse from now on
+            await workflow.wait_condition(workflow.all_handlers_finished)  # one taken just before
+        reopened = self._view.status != InvoiceStatus.PAID
+        self._refunds_closed = not reopened
+        return reopened
+
+    def _reopen(self, now: datetime) -> None:
+        """Back on the ladder where it stands by date: the steps whose time passed while it was
+        paid move its status on, but send nothing and suspend nobody."""
+        passed = [step for step in self._steps if step.at <= now]
+        self._steps = [step for step in self._steps if step.at > now]
+        status = self._status_when_paid
+        for step in passed:
+            if step.key == OVERDUE_STEP and status == InvoiceStatus.OPEN:
+                status = InvoiceStatus.OVERDUE
+            elif step.stage is not None and step.stage.marks_uncollectible:
+                status = InvoiceStatus.UNCOLLECTIBLE
+        self._view.status = status
+        self._refresh_next_reminder()
+
+    def _movement(self, kind: LedgerKind, payment: RecordPaymentInput) -> Movement:
+        return Movement(
+            kind, payment.amount, payment.method, payment.payment_id, payment.paid_at or workflow.now()
+        )
 
     def _payment(self, payment: RecordPaymentInput) -> Payment:
         return Payment(
@@ -425,7 +557,7 @@ class InvoiceWorkflow:
                 invoice_id=self._view.invoice_id, kind=kind, stage=stage, reminder=reminder, tone=tone
             ),
             summary=f"send_{kind}:{stage}" if stage else f"send_{kind}",
-            **SIDE_EFFECT,
+            **EMAIL,
         )
         if not result.delivered:
             self._view.email_failures.append(
@@ -439,10 +571,13 @@ class InvoiceWorkflow:
         self._upsert_search_attributes()
         events = [EventType.INVOICE_CREATED] if self._view.version == 0 else []
         events += self._events
+        self._log_events([str(e) for e in events])
         self._events = []
+        movements, self._movements = self._movements, []
         self._view.version = self._next_version()
         request = SaveInvoiceInput(
-            invoice=self._view, events=[str(e) for e in events], day_seconds=self._input.day_seconds
+            invoice=self._view, events=[str(e) for e in events], day_seconds=self._input.day_seconds,
+            movements=movements,
         )
         if local:
             await workflow.execute_local_activity_method(
@@ -486,7 +621,8 @@ class InvoiceWorkflow:
         return self._version
 
     def _refresh_next_reminder(self) -> None:
-        upcoming = next((s for s in self._steps if s.stage is not None), None)
+        # While a hold is on, no reminder is scheduled.
+        upcoming = None if self._holding() else next((s for s in self._steps if s.stage is not None), None)
         self._view.next_reminder = NextReminder(upcoming.key, upcoming.at) if upcoming else None
 
     def _amount_due(self) -> int:
@@ -504,6 +640,37 @@ class InvoiceWorkflow:
             raise ApplicationError(
                 f"invoice is {self._view.status}: payments are not accepted",
                 type=ErrorType.INVOICE_NOT_PAYABLE,
+            )
+
+    def _refund_recorded(self, refund_id: str) -> bool:
+        return any(r.refund_id == refund_id for r in self._view.refunds)
+
+    def _check_refund(self, request: RefundInput) -> None:
+        if self._view.status not in REFUNDABLE or self._refunds_closed:
+            raise ApplicationError(
+                f"invoice is {self._view.status}: refunds are not accepted"
+                + (" (refund window closed)" if self._refunds_closed else ""),
+                type=ErrorType.INVOICE_NOT_REFUNDABLE,
+            )
+        if request.amount <= 0:
+            raise ApplicationError("amount must be greater than 0", type=ErrorType.INVALID_AMOUNT)
+        left = self._view.left_to_refund(request.payment_id)
+        if left is None:
+            raise ApplicationError(
+                f"invoice has no payment {request.payment_id!r}", type=ErrorType.PAYMENT_NOT_FOUND
+            )
+        if request.amount > left:
+            raise ApplicationError(
+                f"payment {request.payment_id!r} has {from_minor(left, self._view.currency)} "
+                f"{self._view.currency} left to refund",
+                type=ErrorType.REFUND_EXCEEDS_PAYMENT,
+            )
+
+    def _check_markable(self) -> None:
+        if self._view.status not in PAYABLE:
+            raise ApplicationError(
+                f"invoice is {self._view.status} and cannot be marked paid",
+                type=ErrorType.INVOICE_NOT_MARKABLE_PAID,
             )
 
     def _check_voidable(self) -> None:

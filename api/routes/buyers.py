@@ -87,7 +87,7 @@ async def create_buyer(body: BuyerCreate, session: SessionDep, merchant: Current
         id=str(uuid.uuid4()), merchant_id=merchant.id, external_id=body.external_id,
         name=body.name, email=checked_email(body.email), currency=body.currency, exposure=0,
         payment_terms_days=body.payment_terms_days, status=BuyerStatus.ACTIVE,
-        review_all=body.review_all, iban=checked_iban(body.iban),
+        review_all=body.review_all, iban=checked_iban(body.iban), locale=body.locale,
     )
     if body.credit_limit is not None:
         buyer.credit_limit, buyer.limit_source = _credit_limit(body.credit_limit, body.currency), MANUAL
@@ -156,6 +156,8 @@ async def update_buyer(
         buyer.payment_terms_days = body.payment_terms_days
     if body.review_all is not None:
         buyer.review_all = body.review_all
+    if body.locale is not None:
+        buyer.locale = body.locale
     if body.status is not None and body.status != buyer.status:
         buyer.status = body.status
         buyer.suspended_reason = "manual" if body.status == BuyerStatus.SUSPENDED else None

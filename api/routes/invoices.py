@@ -10,6 +10,7 @@ from api.deps import CurrentMerchant, SessionDep, SettingsDep, TemporalDep
 from api.dunning import ladder_in_force
 from api.errors import ApiError
 from api.invoicing import (
+    checked_lines,
     checkout,
     checkout_input,
     find_by_order,
@@ -51,14 +52,15 @@ async def create_invoice(
     client: TemporalDep, settings: SettingsDep,
 ) -> InvoiceOut:
     """The checkout: answers with the credit decision and, if approved, the issued invoice."""
+    lines = checked_lines(body)  # a repeat of an order with a body that is not valid is refused too
     existing = await find_by_order(session, merchant, body.order_id)
     if existing is not None:
         response.status_code = status.HTTP_200_OK
-        return invoice_out(existing)
+        return invoice_out(existing, settings.public_url)
     buyer = await get_own_buyer(session, merchant, body.buyer_id)
     policy = await policy_in_force(session, merchant)
     ladder = await ladder_in_force(session, merchant, buyer)
-    invoice = checkout_input(body, merchant, buyer, policy, settings, ladder)
+    invoice = checkout_input(body, lines, merchant, buyer, policy, settings, ladder)
     await session.close()  # hold no connection while the decision is made
     started = time.perf_counter()
     memo = invoice_memo(invoice, merchant, buyer)
@@ -68,13 +70,14 @@ async def create_invoice(
             view.status, time.perf_counter() - started,
             invoice_id=view.invoice_id, workflow_id=invoice_workflow_id(view.invoice_id),
         )
-    return invoice_out(view)
+    return invoice_out(view, settings.public_url)
 
 
 @router.get("", response_model=InvoiceList)
 async def get_invoices(
     session: SessionDep,
     merchant: CurrentMerchant,
+    settings: SettingsDep,
     status: Annotated[InvoiceStatus | None, Query()] = None,
     buyer_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -83,15 +86,16 @@ async def get_invoices(
     views, next_cursor = await list_invoices(
         session, merchant, status=status, buyer_id=buyer_id, limit=limit, cursor=cursor
     )
-    return InvoiceList(data=[invoice_out(v) for v in views], next_cursor=next_cursor)
+    return InvoiceList(data=[invoice_out(v, settings.public_url) for v in views], next_cursor=next_cursor)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut)
 async def get_invoice(
-    invoice_id: str, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep
+    invoice_id: str, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep,
+    settings: SettingsDep,
 ) -> InvoiceOut:
     stored = await stored_invoice(session, merchant, invoice_id, client)
-    return invoice_out(await live_invoice(client, stored))
+    return invoice_out(await live_invoice(client, stored), settings.public_url)
 
 
 @router.post(
@@ -112,19 +116,21 @@ async def record_payment(
     )
     applied = await apply_payment(client, session, merchant, view, payment, settings.message_timeout_seconds)
     response.status_code = applied.status_code
-    return invoice_out(applied.view)
+    return invoice_out(applied.view, settings.public_url)
 
 
 @router.post("/{invoice_id}/void", response_model=InvoiceOut)
 async def void_invoice(
-    invoice_id: str, body: VoidIn, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep
+    invoice_id: str, body: VoidIn, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep,
+    settings: SettingsDep,
 ) -> InvoiceOut:
     """Cancel an invoice nothing was paid on; its credit is released."""
     view = await stored_invoice(session, merchant, invoice_id)
     if view.status not in FINAL:
         try:
             handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
-            return invoice_out(await handle.execute_update(InvoiceWorkflow.void, VoidInput(body.reason)))
+            voided = await handle.execute_update(InvoiceWorkflow.void, VoidInput(body.reason))
+            return invoice_out(voided, settings.public_url)
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -134,7 +140,8 @@ async def void_invoice(
 
 @router.post("/{invoice_id}/review", response_model=InvoiceOut)
 async def review_invoice(
-    invoice_id: str, body: ReviewIn, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep
+    invoice_id: str, body: ReviewIn, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep,
+    settings: SettingsDep,
 ) -> InvoiceOut:
     """Approve or decline an order waiting for review (once; only while it waits)."""
     view = await stored_invoice(session, merchant, invoice_id, client)
@@ -142,7 +149,8 @@ async def review_invoice(
         try:
             handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
             review = ReviewInput(decision=body.decision, note=body.note)
-            return invoice_out(await handle.execute_update(InvoiceWorkflow.review, review))
+            reviewed = await handle.execute_update(InvoiceWorkflow.review, review)
+            return invoice_out(reviewed, settings.public_url)
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise

@@ -75,7 +75,9 @@ async def report_settlement(
         if seen.body_hash != body_hash:
             raise ApiError(409, "settlement_conflict", "this settlement_id was reported with another body")
         view = await stored_invoice(session, merchant, seen.invoice_id, client)
-        return SettlementOut(settlement_id=body.settlement_id, duplicate=True, invoice=invoice_out(view))
+        return SettlementOut(
+            settlement_id=body.settlement_id, duplicate=True, invoice=invoice_out(view, settings.public_url)
+        )
     view = await _invoice(session, merchant, body)
     # The settlement id is the payment id: the same money reported again, here or through the
     # payments endpoint, is applied once by the workflow.
@@ -95,4 +97,6 @@ async def report_settlement(
         .on_conflict_do_nothing()
     )
     await session.commit()
-    return SettlementOut(settlement_id=body.settlement_id, duplicate=False, invoice=invoice_out(view))
+    return SettlementOut(
+        settlement_id=body.settlement_id, duplicate=False, invoice=invoice_out(view, settings.public_url)
+    )

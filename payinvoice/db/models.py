@@ -61,6 +61,11 @@ class Merchant(Base):
     exposure: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     # Where operational notices go (a webhook endpoint disabled); optional.
     email: Mapped[str | None] = mapped_column(String(320), default=None)
+    # Bank details printed on invoices (and in their EPC QR code); all optional.
+    iban: Mapped[str | None] = mapped_column(String(34), default=None)
+    bic: Mapped[str | None] = mapped_column(String(11), default=None)
+    legal_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    address: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -96,6 +101,8 @@ class Buyer(Base):
     dunning_ladder: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     # The buyer's bank account (compact IBAN), known to bank-statement matching; optional.
     iban: Mapped[str | None] = mapped_column(String(34), default=None)
+    # The language of the buyer's emails, invoice PDFs and hosted page (payinvoice.i18n.LOCALES).
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def payment_record(self) -> PaymentRecord:
@@ -166,6 +173,8 @@ class Invoice(Base):
     final_notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     # This invoice suspended its buyer (final notice or the policy's overdue rule).
     suspends_buyer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The hosted invoice page's token (GET /i/{token}): set at checkout, never changed.
+    hosted_token: Mapped[str | None] = mapped_column(String(64), default=None, unique=True, index=True)
     # The whole InvoiceView as JSON: what the API renders.
     document: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=0)
@@ -413,3 +422,34 @@ class LedgerEntry(Base):
     source_id: Mapped[str] = mapped_column(String(200))
     occurred_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StripeIntegration(Base):
+    """The merchant's Stripe webhook endpoint secret (`whsec_…`), which signs the events Stripe
+    posts to /v1/integrations/stripe/events/{merchant_id}. Never shown back, never logged."""
+
+    __tablename__ = "stripe_integrations"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    webhook_secret: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class StripeEvent(Base):
+    """A Stripe event received for a merchant, remembered by its id so that a redelivery applies
+    nothing twice, with what became of it: `outcome` "applied", "queued" (accepted durably,
+    applied when a worker runs), "unmatched", "refused" (the invoice would not take it),
+    or "ignored"; `reason` says why it was not applied."""
+
+    __tablename__ = "stripe_events"
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    invoice_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    payment_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    amount: Mapped[int | None] = mapped_column(default=None)
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

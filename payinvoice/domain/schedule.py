@@ -4,7 +4,7 @@ A "day" is a length given by the caller (86400 s in production, a fraction of a 
 in tests and demos), counted from the instant of issue.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 # The invoice turns overdue once its due date itself has passed.
@@ -66,6 +66,8 @@ class Step:
     key: str
     at: datetime
     stage: ReminderStage | None
+    # Days after the due date (negative: before), which re-anchoring keeps.
+    offset_days: int = field(default=0, compare=False)
 
 
 def day_length(day_seconds: float) -> timedelta:
@@ -90,10 +92,11 @@ def timeline(
     anchor = due_at(issued_at, terms_days, day_seconds)
     day = day_length(day_seconds)
     overdue_at = anchor + OVERDUE_AFTER_DAYS * day
-    steps = [Step(OVERDUE_STEP, overdue_at, None)]
+    steps = [Step(OVERDUE_STEP, overdue_at, None, OVERDUE_AFTER_DAYS)]
     if suspend_after_days_overdue is not None:
-        steps.append(Step(SUSPENSION_STEP, overdue_at + suspend_after_days_overdue * day, None))
-    steps += [Step(s.name, anchor + s.offset_days * day, s) for s in ladder]
+        after = OVERDUE_AFTER_DAYS + suspend_after_days_overdue
+        steps.append(Step(SUSPENSION_STEP, overdue_at + suspend_after_days_overdue * day, None, after))
+    steps += [Step(s.name, anchor + s.offset_days * day, s, s.offset_days) for s in ladder]
     # At equal instants the status changes before the reminder that mentions it goes out.
     ordered = sorted(steps, key=lambda step: (step.at, step.stage is not None))
     return [step for step in ordered if step.at >= issued_at]

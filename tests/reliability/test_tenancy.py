@@ -50,6 +50,15 @@ EXEMPT: dict[Endpoint, str] = {
     ("GET", "/codec/login"): "the codec's own sign-in page (tests/api/routes/test_codec_server.py)",
     ("POST", "/codec/login"): "the codec's own sign-in (tests/api/routes/test_codec_server.py)",
     ("GET", "/codec/login/done"): "the codec's own sign-in (tests/api/routes/test_codec_server.py)",
+    ("GET", "/i/{token}"): (
+        "the buyer's hosted invoice page: no key, its unguessable token is the key; an unknown token "
+        "is one plain 404 page (tests/api/routes/test_documents.py)"
+    ),
+    ("GET", "/i/{token}/pdf"): "the hosted page's PDF, by its token (tests/api/routes/test_documents.py)",
+    ("POST", "/v1/integrations/stripe/events/{merchant_id}"): (
+        "Stripe's webhook: no key, the merchant's Stripe-Signature authenticates; another merchant's "
+        "secret settles nothing (tests/api/routes/test_stripe.py)"
+    ),
 }
 
 # The operator's endpoints: the admin key only.
@@ -92,9 +101,19 @@ OBJECT: dict[Endpoint, Body] = {
     ("GET", "/v1/buyers/{buyer_id}/credit/history"): None,
     ("POST", "/v1/invoices"): lambda owner: checkout_body(owner.buyer["id"]),
     ("GET", "/v1/invoices/{invoice_id}"): None,
+    ("GET", "/v1/invoices/{invoice_id}/pdf"): None,
     ("POST", "/v1/invoices/{invoice_id}/payments"): _payment,
     ("POST", "/v1/invoices/{invoice_id}/void"): lambda _: {"reason": "not mine"},
     ("POST", "/v1/invoices/{invoice_id}/review"): lambda _: {"decision": "approve"},
+    ("POST", "/v1/invoices/{invoice_id}/refunds"): lambda _: {"payment_id": "pay-1", "amount": "1.00"},
+    ("POST", "/v1/invoices/{invoice_id}/mark-paid"): lambda _: {"reason": "not mine"},
+    ("GET", "/v1/invoices/{invoice_id}/events"): None,
+    ("POST", "/v1/invoices/{invoice_id}/extend"): lambda _: {"by_days": 5, "reason": "not mine"},
+    ("POST", "/v1/invoices/{invoice_id}/pause"): lambda _: {"reason": "not mine"},
+    ("POST", "/v1/invoices/{invoice_id}/dispute"): lambda _: {"reason": "not mine"},
+    ("POST", "/v1/invoices/{invoice_id}/resume"): lambda _: {},
+    ("POST", "/v1/invoices/{invoice_id}/resolve-dispute"): lambda _: {},
+    ("POST", "/v1/invoices/{invoice_id}/promise"): lambda _: {"amount": "1.00", "date": "2099-01-01"},
     ("GET", "/v1/webhook-endpoints/{endpoint_id}"): None,
     ("DELETE", "/v1/webhook-endpoints/{endpoint_id}"): None,
     ("GET", "/v1/webhook-endpoints/{endpoint_id}/deliveries"): None,
@@ -119,6 +138,8 @@ OWN: dict[Endpoint, Body] = {
     ("DELETE", "/v1/settings/credit-check"): None,
     ("GET", "/v1/settings/dunning"): None,
     ("PUT", "/v1/settings/dunning"): lambda _: {},
+    ("GET", "/v1/settings/bank-details"): None,
+    ("PUT", "/v1/settings/bank-details"): lambda _: {},
     ("GET", "/v1/reports/credit"): None,
     ("GET", "/v1/reports/aging"): None,
     ("GET", "/v1/reports/dso"): None,
@@ -136,6 +157,10 @@ OWN: dict[Endpoint, Body] = {
     # references matches nothing of the owner's (tests/api/routes/test_reconciliation.py).
     ("POST", "/v1/reconciliation/camt053"): None,
     ("GET", "/v1/reconciliation/unmatched"): None,
+    ("GET", "/v1/ledger/check"): None,
+    ("GET", "/v1/integrations/stripe"): None,
+    ("PUT", "/v1/integrations/stripe"): lambda _: {"webhook_secret": "whsec_" + "a1" * 16},
+    ("DELETE", "/v1/integrations/stripe"): None,
 }
 
 BODIES: dict[Endpoint, Body] = OBJECT | OWN

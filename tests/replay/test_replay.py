@@ -1,6 +1,7 @@
 """Recorded histories of every lifecycle path replay against the current workflow code, so a
 change that would break running invoices fails here (see the patching notes in workflows/invoice.py)."""
 
+import base64
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.utils.histories import HISTORIES
-from workflows.invoice import InvoiceWorkflow
+from workflows.invoice import REFUND_WINDOW_PATCH, InvoiceWorkflow
 
 RECORDED: dict[str, Any] = {
     path.stem: json.loads(path.read_text()) for path in sorted(HISTORIES.glob("*.json"))
@@ -18,6 +19,24 @@ RECORDED: dict[str, Any] = {
 
 def test_every_lifecycle_path_has_a_recorded_history() -> None:
     assert {"paid_in_two_parts", "full_ladder_then_paid", "voided", "declined", "overpaid"} <= set(RECORDED)
+    assert {"extended", "paused_and_resumed"} <= set(RECORDED)  # changing an open invoice
+    assert "refunded_then_paid_again" in RECORDED  # the refund window (REFUND_WINDOW_PATCH)
+
+
+def _patches(name: str) -> set[str]:
+    """The patch ids a recorded history's markers name."""
+    events = RECORDED[name]["history"]["events"]
+    markers = [e["markerRecordedEventAttributes"] for e in events if "markerRecordedEventAttributes" in e]
+    return {
+        json.loads(base64.b64decode(m["details"]["patch-data"]["payloads"][0]["data"]))["id"]
+        for m in markers
+        if m["markerName"] == "core_patch"
+    }
+
+
+def test_only_the_refund_path_recorded_the_refund_window_patch() -> None:
+    assert REFUND_WINDOW_PATCH in _patches("refunded_then_paid_again")
+    assert REFUND_WINDOW_PATCH not in _patches("paid_in_two_parts")  # recorded before the patch
 
 
 @pytest.mark.parametrize("name", sorted(RECORDED))

@@ -1,0 +1,89 @@
+"""The invoice PDF shows seller, buyer, number, dates, PO, lines, taxes by rate, totals, terms,
+reference and bank details, in the buyer's language, with an EPC QR code on EUR invoices."""
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from payinvoice.contracts import InvoiceView
+from payinvoice.documents import (
+    BuyerParty,
+    InvoiceDocument,
+    Seller,
+    context,
+    epc_for,
+    render_hosted_page,
+    render_pdf,
+)
+from payinvoice.domain.lines import Line, price_lines
+from tests.documents.pdf import needs_pdf, pdf_text
+
+SELLER = Seller(
+    name="Widgets GmbH", legal_name="Widgets Handels GmbH", address="Hauptstr. 1\n10115 Berlin",
+    iban="DE89370400440532013000", bic="COBADEFFXXX",
+)
+
+
+def make_document(locale: str = "en", **changes) -> InvoiceDocument:
+    lines = [
+        Line("Blue widget", "2", 1250, "19"), Line("Installation", "1.5", 8000, "7.5"),
+        Line("Manual <b>", "3", 99, "0"), Line("Cable", "1", 1000, "19"),
+    ]
+    totals = price_lines(lines, "EUR")
+    view = InvoiceView(
+        invoice_id="inv-1", merchant_id="m-1", buyer_id="b-1", order_id="order-42", currency="EUR",
+        lines=list(totals.lines), subtotal=totals.subtotal, tax_total=totals.tax_total,
+        total=totals.total, payment_terms_days=30, created_at=datetime(2025, 1, 10, tzinfo=UTC),
+        purchase_order="PO-7781", status="open", number="INV-000042", payment_reference="RF18INV000042",
+        issue_date="2025-01-10", due_date="2025-02-09", hosted_token="t" * 32,
+    )
+    return InvoiceDocument(
+        invoice=replace(view, **changes), seller=SELLER,
+        buyer=BuyerParty(name="Ada Buyer AG", email="ap@ada.example", locale=locale),
+    )
+
+
+def test_the_epc_payload_asks_for_what_is_still_due_with_the_reference() -> None:
+    document = make_document(amount_paid=2000)
+    assert document.invoice.total == 17362
+    assert epc_for(document) == (
+        "BCD\n002\n1\nSCT\nCOBADEFFXXX\nWidgets Handels GmbH\nDE89370400440532013000\nEUR153.62\n\n"
+        "RF18INV000042"
+    )
+    assert context(document)["qr"].startswith("data:image/svg+xml")
+
+
+def test_no_epc_code_without_an_iban_outside_eur_or_once_paid() -> None:
+    assert epc_for(replace(make_document(), seller=replace(SELLER, iban=None))) is None
+    assert epc_for(make_document(currency="CHF")) is None
+    assert epc_for(make_document(status="paid", amount_paid=17362)) is None
+
+
+@needs_pdf
+def test_the_english_pdf_has_every_part_of_the_invoice() -> None:
+    text = pdf_text(render_pdf(make_document("en")))
+    for expected in (
+        "Widgets Handels GmbH", "Hauptstr. 1", "Ada Buyer AG", "Invoice INV-000042", "order-42", "PO-7781",
+        "2025-01-10", "2025-02-09", "Net 30 days", "Blue widget", "Manual <b>",
+        "Tax 19% on 35.00 EUR 6.65 EUR", "Tax 7.5% on 120.00 EUR 9.00 EUR", "Tax 0% on 2.97 EUR 0.00 EUR",
+        "Subtotal 157.97 EUR", "Tax total 15.65 EUR", "Total 173.62 EUR",
+        "RF18INV000042", "DE89370400440532013000", "COBADEFFXXX", "GiroCode",
+    ):
+        assert expected in text, expected
+
+
+@needs_pdf
+def test_the_german_pdf_uses_german_words_numbers_and_dates() -> None:
+    text = pdf_text(render_pdf(make_document("de", amount_paid=2000)))
+    for expected in (
+        "Rechnung INV-000042", "Rechnungsdatum 10.01.2025", "Fälligkeitsdatum 09.02.2025", "30 Tage netto",
+        "USt. 19 % auf 35,00 € 6,65 €", "USt. 7,5 % auf 120,00 € 9,00 €", "Gesamtbetrag 173,62 €",
+        "Bezahlt 20,00 €", "Offener Betrag 153,62 €", "Verwendungszweck", "RF18INV000042",
+    ):
+        assert expected in text, expected
+
+
+def test_the_hosted_page_escapes_what_merchants_and_buyers_typed() -> None:
+    document = make_document(purchase_order='<script>alert("x")</script>')
+    html = render_hosted_page(replace(document, seller=replace(SELLER, address="<img src=x onerror=1>")))
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert "<img src=x" not in html and "Manual &lt;b&gt;" in html

@@ -1,0 +1,89 @@
+"""The money and email invariants the reliability suite checks, through the public API and the
+mail sink: amounts add up, nothing is negative, no payment counts twice, exposure is the sum of
+what the buyer's open invoices still owe, and each email went out once."""
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+
+from tests.utils.factories import auth
+
+# Statuses whose amount due counts against the buyer's credit line (README: the lifecycle).
+EXPOSED = {"pending", "pending_review", "open", "overdue"}
+
+
+def cents(amount: str) -> int:
+    return int(Decimal(amount) * 100)
+
+
+def check_amounts(invoice: dict[str, Any]) -> None:
+    """amount_paid + amount_due - overpaid == total, nothing negative, no payment id twice, and
+    amount_paid is exactly the sum of the applied payments."""
+    total, paid = cents(invoice["total"]), cents(invoice["amount_paid"])
+    due, over = cents(invoice["amount_due"]), cents(invoice["overpaid_amount"])
+    where = f"invoice {invoice['id']} ({invoice['status']})"
+    assert min(total, paid, due, over) >= 0, f"{where}: a negative amount: {invoice}"
+    assert paid + due - over == total, f"{where}: {paid} + {due} - {over} != {total}"
+    assert due == 0 or over == 0, f"{where}: both due and overpaid"
+    ids = [p["payment_id"] for p in invoice["payments"] + invoice.get("unapplied_payments", [])]
+    assert len(ids) == len(set(ids)), f"{where}: a payment counted twice: {ids}"
+    assert paid == sum(cents(p["amount"]) for p in invoice["payments"]), f"{where}: {invoice['payments']}"
+    if invoice["status"] == "paid":
+        assert due == 0, where
+    if invoice["status"] in ("open", "overdue", "uncollectible"):
+        assert due > 0, where
+
+
+async def get_invoices(api: httpx.AsyncClient, key: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The live invoices (each read through its workflow's query)."""
+
+    async def one(invoice_id: str) -> dict[str, Any]:
+        response = await api.get(f"/v1/invoices/{invoice_id}", headers=auth(key))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return list(await asyncio.gather(*(one(i) for i in ids)))
+
+
+async def exposure_is_sum_of_open_amounts(
+    api: httpx.AsyncClient, key: str, buyer_id: str, invoice_ids: Iterable[str], within: float = 10
+) -> int:
+    """Wait until the buyer's exposure equals the sum of amount_due over its exposed invoices
+    (the ledger follows the workflow a moment later); fail with both numbers if it never does.
+    Returns the exposure in cents."""
+    ids = list(invoice_ids)
+    deadline = time.monotonic() + within
+    while True:
+        invoices = await get_invoices(api, key, ids)
+        response = await api.get(f"/v1/buyers/{buyer_id}", headers=auth(key))
+        assert response.status_code == 200, response.text
+        exposure = cents(response.json()["credit"]["exposure"])
+        owed = sum(cents(i["amount_due"]) for i in invoices if i["status"] in EXPOSED)
+        if exposure == owed:
+            return exposure
+        if time.monotonic() > deadline:
+            statuses = {i["id"]: (i["status"], i["amount_due"]) for i in invoices}
+            raise AssertionError(f"buyer {buyer_id}: exposure {exposure} != open amounts {owed}: {statuses}")
+        await asyncio.sleep(0.2)
+
+
+def check_emails_once(messages: Iterable[EmailMessage]) -> dict[tuple[str, str, str, str], str]:
+    """Each (recipient, invoice number, kind, stage) has exactly one Message-ID. A crash between
+    the SMTP handoff and the log write may resend an email, with the same Message-ID (README:
+    how the guarantees are kept), so copies are counted by Message-ID. Returns the emails by key."""
+    by_key: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
+    for message in messages:
+        key = (
+            str(message["To"]), str(message["X-Invoice-Number"]), str(message["X-Payinvoice-Kind"]),
+            str(message["X-Reminder-Stage"] or "-"),
+        )  # fmt: skip
+        by_key[key].add(str(message["Message-ID"]).strip())
+    twice = {key: ids for key, ids in by_key.items() if len(ids) > 1}
+    assert not twice, f"two different emails for the same (invoice, kind, stage): {twice}"
+    return {key: next(iter(ids)) for key, ids in by_key.items()}
