@@ -20,8 +20,11 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# Two processes, each with its own dev server and databases; a file's tests stay together.
+TEST_WORKERS ?= 2
+
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The reliability suite in full (tests/reliability; `make test` runs it short).
 .PHONY: test-reliability

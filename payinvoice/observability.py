@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from payinvoice.contracts import EmailKind
-from payinvoice.db.models import Invoice, SentEmail
+from payinvoice.db.models import Invoice, SentEmail, WebhookDelivery
 from payinvoice.domain.money import MoneyError, exponent
 from payinvoice.domain.status import PAYABLE, InvoiceStatus
 
@@ -91,6 +91,11 @@ async def read_model_metrics(session: AsyncSession) -> list[Metric]:
     reminders = CounterMetricFamily(
         "payinvoice_reminders_sent", "Reminder emails delivered, by ladder stage.", labels=["stage"]
     )
+    deliveries = GaugeMetricFamily(
+        "payinvoice_webhook_deliveries",
+        "Webhook deliveries by result: pending, retrying, delivered, failed.",
+        labels=["status"],
+    )
     counts: dict[str, int] = {s.value: 0 for s in InvoiceStatus}
     due: dict[str, int] = {}
     rows = await session.execute(
@@ -112,7 +117,15 @@ async def read_model_metrics(session: AsyncSession) -> list[Metric]:
     )
     for stage, count in sent:
         reminders.add_metric([stage or "none"], int(count))
-    return [invoices, outstanding, reminders]
+    by_status = dict.fromkeys(("pending", "retrying", "delivered", "failed"), 0)
+    rows = await session.execute(
+        select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
+    )
+    for status, count in rows:
+        by_status[status] = int(count)
+    for status, count in sorted(by_status.items()):
+        deliveries.add_metric([status], count)
+    return [invoices, outstanding, reminders, deliveries]
 
 
 async def render_metrics(session: AsyncSession) -> bytes:

@@ -11,6 +11,8 @@ from payinvoice.cli import run
 from payinvoice.settings import Settings
 from tests.utils.camt053 import Entry, camt053
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
+from tests.utils.waiting import eventually
+from tests.utils.webhook_receiver import Received, WebhookReceiver
 
 
 @pytest.fixture
@@ -118,3 +120,35 @@ async def test_check_ledger_of_an_unknown_merchant_is_refused(cli_settings: Sett
     status, output = await run(["check-ledger", "no-such-merchant"], cli_settings)
 
     assert status == 2 and "no merchant" in output["error"]
+
+
+async def test_retry_webhook_sends_a_delivery_again_with_the_same_webhook_id(
+    api: httpx.AsyncClient, cli_settings: Settings
+) -> None:
+    key = await create_merchant(api)
+    with WebhookReceiver() as receiver:
+        created = await api.post(
+            "/v1/webhook-endpoints", json={"url": receiver.url, "events": ["invoice.created"]},
+            headers=auth(key),
+        )
+        await checkout(api, key, (await create_buyer(api, key))["id"])
+        first = await eventually(lambda: _arrived(receiver, 1))
+        listed = await api.get(f"/v1/webhook-endpoints/{created.json()['id']}/deliveries", headers=auth(key))
+        [delivery] = listed.json()["data"]
+
+        status, output = await run(["retry-webhook", delivery["id"]], cli_settings)
+        both = await eventually(lambda: _arrived(receiver, 2))
+
+    assert status == 0 and output["queued"] is True
+    assert [r.webhook_id for r in both] == [first[0].webhook_id] * 2 == [delivery["id"]] * 2
+
+
+async def test_retry_webhook_of_an_unknown_delivery_is_refused(cli_settings: Settings) -> None:
+    status, output = await run(["retry-webhook", "msg_nothing"], cli_settings)
+
+    assert status == 2 and "no webhook delivery" in output["error"]
+
+
+async def _arrived(receiver: WebhookReceiver, count: int) -> list[Received] | None:
+    received = receiver.received()
+    return received if len(received) >= count else None

@@ -132,6 +132,7 @@ def test_keyring_from_settings_takes_the_current_and_the_old_keys() -> None:
         base64.b64encode(b"too short").decode(),
         base64.b64encode(os.urandom(31)).decode(),
     ],
+    ids=["not-base64", "too-short", "31-bytes"],  # stable ids: parallel runs collect the same tests
 )
 def test_bad_key_material_is_a_clear_startup_error(bad: str) -> None:
     with pytest.raises(EncryptionKeyError, match="PAYINVOICE_ENCRYPTION_KEY must be the base64 encoding of"):

@@ -221,7 +221,8 @@ async def test_the_report_takes_as_many_queries_for_many_invoices_as_for_one(
     statements: list[str] = []
 
     def count(state: ORMExecuteState) -> None:
-        statements.append(str(state.statement))
+        if not str(state.statement).startswith("SET "):  # PostgreSQL's `SET LOCAL jit = off`
+            statements.append(str(state.statement))
 
     async def counted_session() -> AsyncIterator[AsyncSession]:
         async with sessions() as session:

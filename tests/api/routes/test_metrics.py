@@ -50,6 +50,8 @@ async def test_metrics_count_decisions_and_read_model(api) -> None:
     assert ("payinvoice_invoices", (("status", "paid"),)) in after
     assert _value(after, "payinvoice_amount_outstanding", currency="EUR") >= 119.0
     assert "# TYPE payinvoice_reminders_sent_total counter" in text
+    for result in ("pending", "retrying", "delivered", "failed"):
+        assert ("payinvoice_webhook_deliveries", (("status", result),)) in after
 
     # No label value is an id of any kind.
     ids = {invoice["id"], invoice["order_id"], invoice["buyer_id"], buyer["id"], buyer["external_id"]}
