@@ -39,6 +39,20 @@ def permanent_rejection(error: Exception) -> str | None:
     return None
 
 
+async def send_message(mail: MailSettings, message: EmailMessage) -> str | None:
+    """Hand one message to SMTP: None once the server took it, or the server's reason when it
+    refused for good (5xx), which is not retried. Any other failure raises: Temporal retries it."""
+    try:
+        await aiosmtplib.send(message, hostname=mail.smtp_host, port=mail.smtp_port, timeout=30)
+    except aiosmtplib.SMTPException as error:
+        reason = permanent_rejection(error)
+        if reason is None:
+            raise
+        activity.logger.warning("SMTP refused %s for good: %s", message["Message-ID"], reason)
+        return reason
+    return None
+
+
 # The emails that carry the invoice PDF.
 PDF_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.REMINDER})
 
@@ -63,7 +77,9 @@ class EmailActivities:
     async def send_email(self, request: SendEmailInput) -> EmailResult:
         """Send one invoice email. Transient SMTP failures raise (Temporal retries them);
         a permanent rejection is returned, to be recorded on the invoice."""
-        msg_id = message_id(request.invoice_id, request.kind, request.stage, self._mail.domain)
+        msg_id = message_id(
+            request.invoice_id, request.kind, request.stage, self._mail.domain, request.resend
+        )
         async with self._sessions() as session:
             if await session.get(models.SentEmail, msg_id) is not None:
                 return EmailResult(delivered=True, message_id=msg_id)
@@ -82,16 +98,9 @@ class EmailActivities:
         )
         if request.kind in PDF_ATTACHED:
             await _attach_pdf(message, document)
-        try:
-            await aiosmtplib.send(
-                message, hostname=self._mail.smtp_host, port=self._mail.smtp_port, timeout=30
-            )
-        except aiosmtplib.SMTPException as error:
-            reason = permanent_rejection(error)
-            if reason is None:
-                raise
-            activity.logger.warning("SMTP refused %s for good: %s", msg_id, reason)
-            return EmailResult(delivered=False, message_id=msg_id, error=reason)
+        refused = await send_message(self._mail, message)
+        if refused is not None:
+            return EmailResult(delivered=False, message_id=msg_id, error=refused)
         await self._remember(msg_id, request)
         return EmailResult(delivered=True, message_id=msg_id)
 

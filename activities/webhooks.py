@@ -5,13 +5,12 @@ import asyncio
 import json
 from urllib.parse import urlsplit
 
-import aiosmtplib
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.email import MailSettings, permanent_rejection
+from activities.email import MailSettings, send_message
 from payinvoice.contracts import DeliverWebhookInput, DeliveryResult, WebhookFailedInput
 from payinvoice.db.models import (
     Merchant,
@@ -154,16 +153,8 @@ class WebhookActivities:
             mail_from=self._mail.mail_from, public_url=self._mail.public_url, message_id=msg_id,
             sent_at=utcnow(),
         )
-        try:
-            await aiosmtplib.send(
-                message, hostname=self._mail.smtp_host, port=self._mail.smtp_port, timeout=30
-            )
-        except aiosmtplib.SMTPException as error:
-            reason = permanent_rejection(error)
-            if reason is None:
-                raise
-            activity.logger.warning("SMTP refused %s for good: %s", msg_id, reason)
-            return
+        if await send_message(self._mail, message) is not None:
+            return  # refused for good: logged, not retried
         async with self._sessions.begin() as session:
             # The email log is keyed by Message-ID; `invoice_id` holds the endpoint's id here.
             await session.execute(

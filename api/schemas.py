@@ -484,6 +484,7 @@ class InvoiceOut(BaseModel):
     )
     paid_by_reason: str | None = None
     reminders: list[ReminderOut]
+    resent_reminders: list[ReminderOut] = Field(default_factory=list)
     next_reminder: NextReminderOut | None
     email_failures: list[EmailFailureOut]
     void_reason: str | None

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
 
-from payinvoice.contracts import from_document, invoice_workflow_id
+from payinvoice.contracts import ResendReminderInput, from_document, invoice_workflow_id
 from payinvoice.db.models import Invoice, Merchant, WebhookDelivery, WebhookEvent
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.domain.money import exponent
@@ -157,6 +158,21 @@ async def retry_webhook(args: argparse.Namespace, ctx: Context) -> dict[str, Any
     return {"delivery_id": delivery.id, "endpoint_id": delivery.endpoint_id, "queued": True}
 
 
+async def resend_reminder(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """Send a reminder the invoice already sent once more, through its workflow (a new message)."""
+    from api.views import invoice_out
+    from workflows.invoice import InvoiceWorkflow
+
+    handle = (await ctx.temporal()).get_workflow_handle(invoice_workflow_id(args.invoice_id))
+    try:
+        view = await handle.execute_update(InvoiceWorkflow.resend_reminder, ResendReminderInput(args.stage))
+    except WorkflowUpdateFailedError as error:
+        raise CommandError(str(error.cause.message if error.cause else error)) from None
+    except RPCError as error:
+        raise CommandError(f"invoice {args.invoice_id} has no running workflow: {error.message}") from None
+    return invoice_out(view, ctx.settings.public_url).model_dump(mode="json")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="payinvoice", description="payinvoice operator commands")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -175,6 +191,11 @@ def parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show-invoice", help="an invoice and its workflow history")
     show.add_argument("invoice_id")
     show.set_defaults(run=show_invoice)
+
+    resend = commands.add_parser("resend-reminder", help="send a reminder an invoice already sent again")
+    resend.add_argument("invoice_id")
+    resend.add_argument("stage")
+    resend.set_defaults(run=resend_reminder)
 
     webhook = commands.add_parser("retry-webhook", help="send a webhook delivery again")
     webhook.add_argument("delivery_id")

@@ -72,6 +72,7 @@ class ErrorType(StrEnum):
     PAYMENT_NOT_FOUND = "unknown_payment"
     REFUND_EXCEEDS_PAYMENT = "refund_exceeds_payment"
     INVOICE_NOT_MARKABLE_PAID = "invoice_not_markable_paid"
+    REMINDER_NOT_SENT = "reminder_not_sent"
 
 
 class LedgerKind(StrEnum):
@@ -248,6 +249,8 @@ class InvoiceView:
     amount_paid: int = 0
     payments: list[Payment] = field(default_factory=list)
     reminders: list[ReminderSent] = field(default_factory=list)
+    # Reminders sent again by an operator (`payinvoice resend-reminder`), each a new message.
+    resent_reminders: list[ReminderSent] = field(default_factory=list)
     next_reminder: NextReminder | None = None
     email_failures: list[EmailFailure] = field(default_factory=list)
     final_notice_sent: bool = False
@@ -455,6 +458,13 @@ class SendEmailInput:
     # (payinvoice.domain.dunning.Tone); absent from emails scheduled before they were added.
     reminder: ReminderStage | None = None
     tone: str | None = None
+    # 0 for the scheduled email; n for the n-th resend of it, a message of its own.
+    resend: int = 0
+
+
+@dataclass
+class ResendReminderInput:
+    stage: str
 
 
 @dataclass

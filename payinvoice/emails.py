@@ -84,9 +84,11 @@ def _environment() -> Environment:
 _ENV = _environment()
 
 
-def message_id(invoice_id: str, kind: EmailKind, stage: str | None, domain: str) -> str:
-    """Same (invoice, kind, stage), same Message-ID: a resend after a crash is recognisable."""
-    return f"<{kind}.{stage or 'main'}.{invoice_id}@{domain}>"
+def message_id(invoice_id: str, kind: EmailKind, stage: str | None, domain: str, resend: int = 0) -> str:
+    """Same (invoice, kind, stage), same Message-ID: a resend after a crash is recognisable. An
+    operator's deliberate resend is a message of its own (`.resend<n>`)."""
+    again = f".resend{resend}" if resend else ""
+    return f"<{kind}.{stage or 'main'}{again}.{invoice_id}@{domain}>"
 
 
 def _reminder_context(

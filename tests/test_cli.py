@@ -8,10 +8,11 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from payinvoice.cli import run
+from payinvoice.mailsink import MailSink
 from payinvoice.settings import Settings
 from tests.utils.camt053 import Entry, camt053
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
-from tests.utils.waiting import eventually
+from tests.utils.waiting import eventually, mails_arrive, mails_to
 from tests.utils.webhook_receiver import Received, WebhookReceiver
 
 
@@ -152,3 +153,23 @@ async def test_retry_webhook_of_an_unknown_delivery_is_refused(cli_settings: Set
 async def _arrived(receiver: WebhookReceiver, count: int) -> list[Received] | None:
     received = receiver.received()
     return received if len(received) >= count else None
+
+
+async def test_resend_reminder_sends_a_sent_reminder_again_as_a_new_message(
+    api_factory: Callable[..., httpx.AsyncClient], cli_settings: Settings, mail: MailSink
+) -> None:
+    async with api_factory(day_seconds=0.05) as fast:
+        key = await create_merchant(fast)
+        buyer = await create_buyer(fast, key, payment_terms_days=30)
+        invoice = (await checkout(fast, key, buyer["id"])).json()
+        received = await mails_arrive(mail, buyer["email"], 2)  # the invoice, then `upcoming`
+        upcoming = next(m for m in received if m["X-Reminder-Stage"] == "upcoming")
+
+        status, resent = await run(["resend-reminder", invoice["id"], "upcoming"], cli_settings)
+        refused, output = await run(["resend-reminder", invoice["id"], "no_such_stage"], cli_settings)
+
+    assert status == 0 and [r["stage"] for r in resent["resent_reminders"]] == ["upcoming"]
+    again = [m for m in mails_to(mail, buyer["email"]) if "resend1" in m["Message-ID"]]
+    assert [m["X-Reminder-Stage"] for m in again] == ["upcoming"]
+    assert again[0]["Message-ID"] != upcoming["Message-ID"]
+    assert refused == 2 and "was not sent" in output["error"]

@@ -65,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
         Refund,
         RefundInput,
         ReminderSent,
+        ResendReminderInput,
         ReserveCreditInput,
         Review,
         ReviewInput,
@@ -237,6 +238,26 @@ class InvoiceWorkflow(InvoiceChanges):
     @void.validator
     def _validate_void(self, request: VoidInput) -> None:
         self._check_voidable()
+
+    @workflow.update
+    async def resend_reminder(self, request: ResendReminderInput) -> InvoiceView:
+        """An operator sends a reminder already sent once more (the buyer lost it): a new
+        message, numbered, recorded under `resent_reminders`."""
+        async with self._lock:
+            stage = next(s for s in self._input.ladder if s.name == request.stage)
+            resend = 1 + sum(r.stage == stage.name for r in self._view.resent_reminders)
+            if await self._send(EmailKind.REMINDER, stage, resend=resend):
+                self._view.resent_reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
+            await self._save()
+        return self._view
+
+    @resend_reminder.validator
+    def _validate_resend(self, request: ResendReminderInput) -> None:
+        self._check_payable()
+        if not any(r.stage == request.stage for r in self._view.reminders):
+            raise ApplicationError(
+                f"reminder {request.stage!r} was not sent on this invoice", type=ErrorType.REMINDER_NOT_SENT
+            )
 
     @workflow.update
     async def refund(self, request: RefundInput) -> InvoiceView:
@@ -547,14 +568,15 @@ class InvoiceWorkflow(InvoiceChanges):
         self._view.decision = decision
         workflow.upsert_memo({"decision": decision})
 
-    async def _send(self, kind: EmailKind, reminder: ReminderStage | None = None) -> bool:
+    async def _send(self, kind: EmailKind, reminder: ReminderStage | None = None, resend: int = 0) -> bool:
         # A reminder carries its frozen stage (the merchant's own subject and body) and its tone.
         stage = reminder.name if reminder else None
         tone = tone_of(self._input.ladder, reminder.name) if reminder else None
         result = await workflow.execute_activity_method(
             EmailActivities.send_email,
             SendEmailInput(
-                invoice_id=self._view.invoice_id, kind=kind, stage=stage, reminder=reminder, tone=tone
+                invoice_id=self._view.invoice_id, kind=kind, stage=stage, reminder=reminder, tone=tone,
+                resend=resend,
             ),
             summary=f"send_{kind}:{stage}" if stage else f"send_{kind}",
             **EMAIL,
