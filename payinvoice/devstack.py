@@ -89,6 +89,11 @@ def _demo(admin_key: str) -> dict[str, str]:
         "external_id": "demo-buyer", "name": "Demo Buyer GmbH", "email": "ap@demo-buyer.example",
         "currency": "EUR", "credit_limit": "5000.00", "payment_terms_days": 30,
     })  # fmt: skip
+    # A (well-known test) IBAN, so that the demo's PDF and hosted page show a transfer QR code.
+    _call("PUT", "/v1/settings/bank-details", merchant["api_key"], {
+        "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX", "legal_name": "Demo Wholesale Ltd",
+        "address": "Musterstrasse 1\n10115 Berlin",
+    })  # fmt: skip
     demo = {"api_key": merchant["api_key"], "merchant_id": merchant["id"], "buyer_id": buyer["id"]}
     path.write_text(json.dumps(demo, indent=2))
     path.chmod(0o600)

@@ -6,6 +6,7 @@ import os
 import socket
 import sys
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ ADMIN_KEY = "test-admin-key"
 # background. Tests of timing make their app with a day of a fraction of a second
 # (`api_factory(day_seconds=...)`): the day is frozen into each invoice at checkout.
 TEST_DAY_SECONDS = 3600.0
+# How long the shared worker may take to shut down between the two database backends.
+SHUTDOWN_SECONDS = 20.0
 
 
 def _free_port() -> int:
@@ -157,8 +160,15 @@ async def worker(
     temporal_client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[Worker]:
     worker = build_worker(temporal_client, settings, sessions)
-    async with worker:
-        yield worker
+    running = asyncio.create_task(worker.run())
+    yield worker
+    # A graceful shutdown waits for whatever the worker still runs (a decision retrying its local
+    # activities, say): bounded, so that one stuck task of a finished backend cannot hang the run.
+    try:
+        await asyncio.wait_for(worker.shutdown(), timeout=SHUTDOWN_SECONDS)
+    except TimeoutError:
+        warnings.warn(f"the test worker did not shut down within {SHUTDOWN_SECONDS} s", stacklevel=1)
+    running.cancel()
 
 
 @pytest.fixture(scope="session")
