@@ -1,6 +1,9 @@
 """The email activity: render an invoice email and hand it to SMTP, at most once per Message-ID."""
 
 import asyncio
+import functools
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -57,6 +60,14 @@ async def send_message(mail: MailSettings, message: EmailMessage) -> str | None:
 PDF_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.REMINDER})
 
 
+@functools.cache
+def _pdf_processes() -> ProcessPoolExecutor:
+    """WeasyPrint holds the GIL for the ~100 ms of a PDF's layout: in a thread it would stall the
+    worker's event loop, and every checkout decision with it. One process of its own keeps the
+    loop free. Spawned, not forked: the worker runs threads of the Temporal runtime."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
 async def _attach_pdf(message: EmailMessage, document: InvoiceDocument) -> None:
     """The invoice PDF as it stands now. Where WeasyPrint cannot run, the email goes without
     it (the hosted page still has it) rather than not at all."""
@@ -64,7 +75,7 @@ async def _attach_pdf(message: EmailMessage, document: InvoiceDocument) -> None:
     if reason is not None:
         activity.logger.warning("invoice %s: email without its PDF: %s", document.invoice.invoice_id, reason)
         return
-    pdf = await asyncio.to_thread(render_pdf, document)  # CPU-bound: off the event loop
+    pdf = await asyncio.get_running_loop().run_in_executor(_pdf_processes(), render_pdf, document)
     attach_pdf(message, pdf, pdf_filename(document.invoice))
 
 
