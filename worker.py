@@ -8,7 +8,9 @@ import signal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.balance import BalanceActivities
 from activities.credit import CreditActivities
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
@@ -23,6 +25,15 @@ from payinvoice.temporal import connect
 from workflows.invoice import InvoiceWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
+# The sandbox re-imports every module it does not pass through for each new run (and each
+# replay after a cache eviction). Our workflow modules keep no mutable module state, so they
+# are passed through: the default sandbox compiled and executed them per checkout, about half
+# of the sandbox's per-run cost (bench/README.md, "Where the decision's time goes"). The
+# recorded-history replay tests (tests/replay) still run them under the full default sandbox.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+)
+
 
 def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
@@ -34,14 +45,17 @@ def build_worker(
     scoring = ScoringActivities(sessions)
     email = EmailActivities(sessions, mail)
     webhooks = WebhookActivities(sessions, mail, settings.webhook_timeout_seconds)
+    balance = BalanceActivities(sessions)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow],
+        workflow_runner=WORKFLOW_RUNNER,
         activities=[
             scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
             credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,
             issuing.assign_invoice_number, issuing.save_invoice, email.send_email,
+            issuing.assign_credit_note_number, balance.apply_balance,
             webhooks.deliver_webhook, webhooks.disable_webhook_endpoint,
         ],
     )

@@ -3,18 +3,31 @@
 import asyncio
 import functools
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from payinvoice.adjustments import find_credit_note
 from payinvoice.contracts import EmailKind, EmailResult, SendEmailInput, from_document
 from payinvoice.db import models
 from payinvoice.db.session import dialect_insert
-from payinvoice.documents import InvoiceDocument, document_for, pdf_filename, pdf_unavailable, render_pdf
+from payinvoice.documents import (
+    InvoiceDocument,
+    credit_note_filename,
+    document_for,
+    pdf_filename,
+    pdf_unavailable,
+    render_credit_note_pdf,
+    render_pdf,
+)
 from payinvoice.emails import Recipient, attach_pdf, message_id, render_email
 
 
@@ -56,27 +69,63 @@ async def send_message(mail: MailSettings, message: EmailMessage) -> str | None:
     return None
 
 
-# The emails that carry the invoice PDF.
+# The emails that carry the invoice PDF; a credit note's email carries the credit note's PDF.
 PDF_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.REMINDER})
+CREDIT_NOTE_PDF_ATTACHED = frozenset({EmailKind.CREDIT_NOTE})
+
+
+def _start_renderer(parent: int) -> None:
+    # No lower priority: at `nice` 10 a busy machine starved it, and emails (reminders too) fell
+    # minutes behind (bench/README.md).
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="exit-with-worker").start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker killed with -9 cannot stop its rendering process: the process stops itself."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 @functools.cache
 def _pdf_processes() -> ProcessPoolExecutor:
     """WeasyPrint holds the GIL for the ~100 ms of a PDF's layout: in a thread it would stall the
     worker's event loop, and every checkout decision with it. One process of its own keeps the
-    loop free. Spawned, not forked: the worker runs threads of the Temporal runtime."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    loop free. Spawned, not forked: the worker runs threads of the Temporal runtime. It renders
+    the emails too, at a lower priority: on two cores it otherwise took the CPU the decisions
+    of the next checkouts needed (bench/README.md, "Where the decision's time goes")."""
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_renderer,
+        initargs=(os.getpid(),),
+    )
 
 
-async def _attach_pdf(message: EmailMessage, document: InvoiceDocument) -> None:
-    """The invoice PDF as it stands now. Where WeasyPrint cannot run, the email goes without
-    it (the hosted page still has it) rather than not at all."""
+async def _render_email(**fields: Any) -> EmailMessage:
+    """`render_email` in the rendering process: Jinja2 and the email package's header parsing
+    took about 8 ms of the worker's GIL per email (unpickling the message takes 0.5 ms), in the
+    way of the next checkout's decision."""
+    render = functools.partial(render_email, **fields)
+    return await asyncio.get_running_loop().run_in_executor(_pdf_processes(), render)
+
+
+async def _attach_pdf(
+    message: EmailMessage, document: InvoiceDocument, credit_note: str | None = None
+) -> None:
+    """The invoice PDF as it stands now, or the PDF of its credit note `credit_note` (its number).
+    Where WeasyPrint cannot run, the email goes without it (the hosted page still has the
+    invoice) rather than not at all."""
     reason = pdf_unavailable()
     if reason is not None:
         activity.logger.warning("invoice %s: email without its PDF: %s", document.invoice.invoice_id, reason)
         return
-    pdf = await asyncio.get_running_loop().run_in_executor(_pdf_processes(), render_pdf, document)
-    attach_pdf(message, pdf, pdf_filename(document.invoice))
+    loop = asyncio.get_running_loop()
+    if credit_note is None:
+        pdf = await loop.run_in_executor(_pdf_processes(), render_pdf, document)
+        attach_pdf(message, pdf, pdf_filename(document.invoice))
+        return
+    note = find_credit_note(document.invoice, credit_note)
+    pdf = await loop.run_in_executor(_pdf_processes(), render_credit_note_pdf, document, note.number)
+    attach_pdf(message, pdf, credit_note_filename(note))
 
 
 class EmailActivities:
@@ -100,7 +149,7 @@ class EmailActivities:
         if row is None or buyer is None or merchant is None:
             raise LookupError(f"invoice {request.invoice_id} is not in the read model yet")
         document = document_for(from_document(row.document), merchant, buyer, self._mail.public_url)
-        message = render_email(
+        message = await _render_email(
             kind=request.kind, stage=request.stage, invoice=document.invoice,
             buyer=Recipient(buyer.name, buyer.email), merchant_name=merchant.name,
             mail_from=self._mail.mail_from, public_url=self._mail.public_url,
@@ -109,6 +158,8 @@ class EmailActivities:
         )
         if request.kind in PDF_ATTACHED:
             await _attach_pdf(message, document)
+        elif request.kind in CREDIT_NOTE_PDF_ATTACHED:
+            await _attach_pdf(message, document, credit_note=request.stage)
         refused = await send_message(self._mail, message)
         if refused is not None:
             return EmailResult(delivered=False, message_id=msg_id, error=refused)

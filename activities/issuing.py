@@ -5,20 +5,40 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 from temporalio import activity
 
 from activities.ledger import record_movements
 from activities.outbox import WebhookOutbox
 from api.views import invoice_out
-from payinvoice.contracts import AssignNumberInput, InvoiceNumber, SaveInvoiceInput, to_document
+from payinvoice.contracts import (
+    AssignNumberInput,
+    CreditNoteNumberInput,
+    InvoiceNumber,
+    SaveInvoiceInput,
+    to_document,
+)
 from payinvoice.db import models
 from payinvoice.db.session import dialect_insert
-from payinvoice.domain.reference import creditor_reference, invoice_number
-from payinvoice.domain.status import amount_due
+from payinvoice.domain.reference import credit_note_number, creditor_reference, invoice_number
 
 
 def _date(iso: str | None) -> date | None:
     return date.fromisoformat(iso) if iso else None
+
+
+async def _next(session: AsyncSession, merchant_id: str, counter: InstrumentedAttribute[int]) -> int:
+    """Count the merchant's `counter` up by one, in the caller's transaction: a conditional
+    UPDATE, so two racing takers never get the same number."""
+    sequence = await session.scalar(
+        update(models.Merchant)
+        .where(models.Merchant.id == merchant_id)
+        .values({counter: counter + 1})
+        .returning(counter)
+    )
+    if sequence is None:
+        raise ValueError(f"merchant {merchant_id} does not exist")
+    return sequence
 
 
 class IssuingActivities:
@@ -39,22 +59,35 @@ class IssuingActivities:
                 )
             )
             if sequence is None:
-                sequence = await session.scalar(
-                    update(models.Merchant)
-                    .where(models.Merchant.id == request.merchant_id)
-                    .values(last_invoice_number=models.Merchant.last_invoice_number + 1)
-                    .returning(models.Merchant.last_invoice_number)
-                )
-                if sequence is None:
-                    raise ValueError(f"merchant {request.merchant_id} does not exist")
+                sequence = await _next(session, request.merchant_id, models.Merchant.last_invoice_number)
                 session.add(
                     models.InvoiceNumber(
-                        invoice_id=request.invoice_id, merchant_id=request.merchant_id,
+                        invoice_id=request.invoice_id,
+                        merchant_id=request.merchant_id,
                         sequence=sequence,
                     )
                 )
         number = invoice_number(sequence)
         return InvoiceNumber(number=number, payment_reference=creditor_reference(number))
+
+    @activity.defn
+    async def assign_credit_note_number(self, request: CreditNoteNumberInput) -> str:
+        """The merchant's next credit note number, gapless and kept for a retry, as invoice numbers."""
+        async with self._sessions.begin() as session:
+            key = (request.invoice_id, request.credit_note_id)
+            taken = await session.get(models.CreditNoteNumber, key)
+            if taken is not None:
+                return credit_note_number(taken.sequence)
+            sequence = await _next(session, request.merchant_id, models.Merchant.last_credit_note_number)
+            session.add(
+                models.CreditNoteNumber(
+                    invoice_id=request.invoice_id,
+                    credit_note_id=request.credit_note_id,
+                    merchant_id=request.merchant_id,
+                    sequence=sequence,
+                )
+            )
+        return credit_note_number(sequence)
 
     @activity.defn
     async def save_invoice(self, request: SaveInvoiceInput) -> None:
@@ -68,7 +101,7 @@ class IssuingActivities:
             "status": view.status,
             "number": view.number,
             "total": view.total,
-            "amount_due": amount_due(view.total, view.amount_paid),
+            "amount_due": view.amount_due(),
             "due_at": view.due_at,
             "issue_date": _date(view.issue_date),
             "due_date": _date(view.due_date),
@@ -80,9 +113,14 @@ class IssuingActivities:
         }
         async with self._sessions.begin() as session:
             insert = dialect_insert(session, models.Invoice).values(
-                id=view.invoice_id, merchant_id=view.merchant_id, buyer_id=view.buyer_id,
-                order_id=view.order_id, currency=view.currency, created_at=view.created_at,
-                hosted_token=view.hosted_token, **changing,
+                id=view.invoice_id,
+                merchant_id=view.merchant_id,
+                buyer_id=view.buyer_id,
+                order_id=view.order_id,
+                currency=view.currency,
+                created_at=view.created_at,
+                hosted_token=view.hosted_token,
+                **changing,
             )
             await session.execute(
                 insert.on_conflict_do_update(
@@ -99,8 +137,11 @@ class IssuingActivities:
                     return invoice_out(view, webhooks.public_url).model_dump(mode="json")
 
                 outgoing = await self._webhooks.record(
-                    session, merchant_id=view.merchant_id, subject_id=view.invoice_id,
-                    cause=f"invoice:{view.invoice_id}:{view.version}", types=request.events,
+                    session,
+                    merchant_id=view.merchant_id,
+                    subject_id=view.invoice_id,
+                    cause=f"invoice:{view.invoice_id}:{view.version}",
+                    types=request.events,
                     data=invoice_json,
                 )
         if self._webhooks is not None and outgoing:

@@ -9,9 +9,11 @@ from api.errors import install_error_handlers
 from api.request_guard import RequestGuardMiddleware
 from api.routes import (
     adjustments,
+    balances,
     bank_details,
     buyers,
     credit_check,
+    credit_notes,
     credit_policy,
     documents,
     dunning,
@@ -19,6 +21,7 @@ from api.routes import (
     invoice_changes,
     invoices,
     keys,
+    late_interest,
     ledger,
     merchants,
     metrics,
@@ -67,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         health, merchants, buyers, invoices, credit_policy, credit_check, dunning, reports, metrics,
         webhook_endpoints, keys, settlements, reconciliation, stripe_integration, adjustments, ledger,
-        bank_details, documents, invoice_changes,
+        bank_details, documents, invoice_changes, late_interest, credit_notes, balances,
     ):
         app.include_router(module.router)
     codec_server.install(app, settings.codec_cors_origins)  # /codec/*, with CORS for the Temporal UI only

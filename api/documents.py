@@ -1,6 +1,7 @@
 """Loading what the invoice PDF and the hosted page show: the invoice, its merchant and buyer."""
 
 import asyncio
+from datetime import UTC, datetime
 
 from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from payinvoice.documents import (
     pdf_unavailable,
     render_pdf,
 )
+from payinvoice.late_charges import as_of
 
 
 async def load_document(
@@ -24,7 +26,7 @@ async def load_document(
     buyer = await session.get(Buyer, view.buyer_id)
     if merchant is None or buyer is None:  # the read model references both: never in practice
         raise ApiError(404, "invoice_not_found", "invoice not found")
-    return document_for(view, merchant, buyer, public_url)
+    return document_for(as_of(view, datetime.now(UTC)), merchant, buyer, public_url)
 
 
 async def pdf_response(document: InvoiceDocument) -> Response:
@@ -36,7 +38,8 @@ async def pdf_response(document: InvoiceDocument) -> Response:
         raise ApiError(503, "pdf_unavailable", reason)
     pdf = await asyncio.to_thread(render_pdf, document)
     return Response(
-        pdf, media_type="application/pdf",
+        pdf,
+        media_type="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="{pdf_filename(document.invoice)}"',
             "Cache-Control": "no-store",

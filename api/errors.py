@@ -14,7 +14,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from payinvoice.contracts import ErrorType
+from payinvoice.domain.discount import DiscountError
 from payinvoice.domain.dunning import LadderError
+from payinvoice.domain.instalments import InstalmentError
+from payinvoice.domain.late_interest import InterestError
 from payinvoice.domain.money import MoneyError
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,10 @@ UPDATE_ERROR_STATUS: dict[str, int] = {
     ErrorType.PAYMENT_NOT_FOUND: 422,
     ErrorType.REFUND_EXCEEDS_PAYMENT: 422,
     ErrorType.INVOICE_NOT_MARKABLE_PAID: 409,
+    ErrorType.INVOICE_NOT_CREDITABLE: 409,
+    ErrorType.CREDIT_EXCEEDS_CHARGED: 422,
+    ErrorType.INSTALMENTS_NOT_ALLOWED: 409,
+    ErrorType.INVALID_INSTALMENTS: 422,
 }
 
 HTTP_CODES: dict[int, str] = {
@@ -154,6 +161,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MoneyError)
     async def _money_error(_: Request, error: MoneyError) -> JSONResponse:
         return error_response(422, error.code, error.message)
+
+    async def _domain_error(_: Request, error: Exception) -> JSONResponse:
+        return error_response(422, error.code, getattr(error, "message", str(error)))
+
+    for domain_error in (InterestError, DiscountError, InstalmentError):
+        app.add_exception_handler(domain_error, _domain_error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:

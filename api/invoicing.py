@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, not_found
 from api.schemas import InvoiceCreate
@@ -27,13 +27,16 @@ from payinvoice.contracts import (
     invoice_workflow_id,
     new_invoice_view,
 )
-from payinvoice.db.models import Buyer, Invoice, Merchant
+from payinvoice.db.models import Buyer, CreditCheckSettings, Invoice, Merchant
+from payinvoice.domain.discount import EarlyPaymentDiscount, parse_discount
+from payinvoice.domain.late_interest import LateInterest
 from payinvoice.domain.lines import Line, parse_line
 from payinvoice.domain.money import exponent, from_minor
 from payinvoice.domain.policy import CreditPolicy
 from payinvoice.domain.reference import invoice_number_from_reference
 from payinvoice.domain.schedule import ReminderStage
 from payinvoice.domain.status import FINAL, InvoiceStatus
+from payinvoice.late_charges import as_of
 from payinvoice.settings import Settings
 from workflows.invoice import InvoiceWorkflow
 
@@ -47,24 +50,61 @@ def checked_lines(body: InvoiceCreate) -> list[Line]:
     ]
 
 
+async def external_check_configured(session: AsyncSession, merchant: Merchant) -> bool:
+    """Whether the merchant has an external credit check: frozen into the invoice, so that the
+    decision for a merchant without one does not spend a local activity finding that out."""
+    return await session.get(CreditCheckSettings, merchant.id) is not None
+
+
 def checkout_input(
-    body: InvoiceCreate, lines: list[Line], merchant: Merchant, buyer: Buyer, policy: CreditPolicy,
-    settings: Settings, ladder: Sequence[ReminderStage],
+    body: InvoiceCreate,
+    lines: list[Line],
+    merchant: Merchant,
+    buyer: Buyer,
+    policy: CreditPolicy,
+    settings: Settings,
+    ladder: Sequence[ReminderStage],
+    buyer_balance: int = 0,
+    external_check: bool = True,
 ) -> InvoiceInput:
     """The workflow's input from the checkout body and its `checked_lines`; bad input raises before
-    anything runs. The policy and the ladder in force now are frozen into the invoice."""
+    anything runs. The policy, ladder, late interest and early-payment discount in force now are
+    frozen into the invoice; a buyer with a credit balance has it applied at issue."""
     terms = body.payment_terms_days if body.payment_terms_days is not None else buyer.payment_terms_days
     invoice = InvoiceInput(
-        invoice_id=invoice_id_for(merchant.id, body.order_id), merchant_id=merchant.id,
-        buyer_id=buyer.id, order_id=body.order_id, currency=body.currency, lines=lines,
-        payment_terms_days=terms, created_at=datetime.now(UTC), request_id=str(uuid.uuid4()),
-        purchase_order=body.purchase_order, ladder=list(ladder),
-        day_seconds=settings.day_seconds, policy=policy,
+        invoice_id=invoice_id_for(merchant.id, body.order_id),
+        merchant_id=merchant.id,
+        buyer_id=buyer.id,
+        order_id=body.order_id,
+        currency=body.currency,
+        lines=lines,
+        payment_terms_days=terms,
+        created_at=datetime.now(UTC),
+        request_id=str(uuid.uuid4()),
+        purchase_order=body.purchase_order,
+        ladder=list(ladder),
+        day_seconds=settings.day_seconds,
+        policy=policy,
+        external_check=external_check,
         refund_window_days=settings.refund_window_days,
         hosted_token=secrets.token_urlsafe(24),  # 192 random bits: the hosted page's only key
+        late_interest=LateInterest(**merchant.late_interest) if merchant.late_interest else None,
+        early_payment_discount=early_payment_discount(body, buyer, terms),
+        apply_balance=buyer_balance > 0,
     )
     new_invoice_view(invoice)  # prices the lines: refuses totals out of range
     return invoice
+
+
+def early_payment_discount(body: InvoiceCreate, buyer: Buyer, terms: int) -> EarlyPaymentDiscount | None:
+    """The invoice's own discount, else the buyer's; checked against the invoice's terms."""
+    if body.early_payment_discount is not None:
+        offer = body.early_payment_discount
+        return parse_discount(offer.percent, offer.days, terms)
+    if buyer.early_payment_discount:
+        offer = EarlyPaymentDiscount(**buyer.early_payment_discount)
+        return parse_discount(offer.percent, offer.days, terms) if offer.days < terms else None
+    return None
 
 
 # A read must not hang on a workflow whose worker is away: the read model answers instead.
@@ -90,7 +130,10 @@ def invoice_memo(invoice: InvoiceInput, merchant: Merchant, buyer: Buyer) -> dic
 
 
 async def checkout(
-    client: Client, session: AsyncSession, invoice: InvoiceInput, settings: Settings,
+    client: Client,
+    session: AsyncSession,
+    invoice: InvoiceInput,
+    settings: Settings,
     memo: dict[str, Any] | None = None,
 ) -> tuple[int, InvoiceView]:
     """Start the invoice's workflow (or join the one already running for this order) and wait
@@ -171,11 +214,12 @@ async def _query(client: Client, invoice_id: str) -> InvoiceView | None:
 
 
 async def live_invoice(client: Client, view: InvoiceView) -> InvoiceView:
-    """The workflow's own view of an invoice still in its lifecycle; the stored one otherwise."""
-    if view.status in FINAL:
-        return view
-    # No worker or server reachable: the read model is at most a step behind.
-    return await _query(client, view.invoice_id) or view
+    """The workflow's own view of an invoice still in its lifecycle (the stored one otherwise),
+    with late-payment interest up to now."""
+    if view.status not in FINAL:
+        # No worker or server reachable: the read model is at most a step behind.
+        view = await _query(client, view.invoice_id) or view
+    return as_of(view, datetime.now(UTC))
 
 
 def encode_cursor(created_at: datetime, invoice_id: str) -> str:
@@ -191,8 +235,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 async def list_invoices(
-    session: AsyncSession, merchant: Merchant, *, status: str | None, buyer_id: str | None,
-    limit: int, cursor: str | None,
+    session: AsyncSession,
+    merchant: Merchant,
+    *,
+    status: str | None,
+    buyer_id: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[list[InvoiceView], str | None]:
     query = select(Invoice).where(Invoice.merchant_id == merchant.id)
     if status:
@@ -205,11 +254,23 @@ async def list_invoices(
             or_(Invoice.created_at < created, and_(Invoice.created_at == created, Invoice.id < last_id))
         )
     rows = list(
-        await session.scalars(
-            query.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(limit + 1)
-        )
+        await session.scalars(query.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(limit + 1))
     )
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
     return [from_document(row.document) for row in rows], next_cursor
+
+
+async def update_invoice(
+    client: Client, invoice_id: str, update: Any, argument: Any, update_id: str | None = None
+) -> InvoiceView | None:
+    """Send an Update to the invoice's workflow and return the invoice it answers; None when the
+    workflow has finished (its invoice is final in the read model)."""
+    handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
+    try:
+        return await handle.execute_update(update, argument, id=update_id)
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return None

@@ -1,4 +1,5 @@
-"""The ledger check: every invoice's `amount_paid` and `amount_due` and every buyer's exposure,
+"""The ledger check: every invoice's `amount_paid`, `charged` (fees, interest, credit notes,
+discount), `amount_due` and overpayment credited to the buyer's balance, and every buyer's exposure,
 recomputed from the ledger (`ledger_entries`) and the invoices' totals, against what the read
 model and the credit line hold. One function for `GET /v1/ledger/check` and the CLI."""
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas import LedgerCheckOut, LedgerDifferenceOut
-from payinvoice.contracts import PAID_KINDS, from_document
+from payinvoice.contracts import CHARGE_KINDS, PAID_KINDS, LedgerKind, from_document
 from payinvoice.db.models import Buyer, Invoice, LedgerEntry
 from payinvoice.domain.money import from_minor
 from payinvoice.domain.status import EXPOSED, amount_due
@@ -21,24 +22,42 @@ class Difference:
 
     subject: str  # "invoice" | "buyer"
     id: str
-    field: str  # "amount_paid" | "amount_due" | "exposure"
+    field: str  # "amount_paid" | "charged" | "amount_due" | "credited_to_balance" | "exposure"
     recorded: int
     from_ledger: int
     currency: str
 
 
-async def _paid_by_invoice(session: AsyncSession, merchant_id: str) -> dict[str, int]:
+@dataclass
+class _FromLedger:
+    """One invoice's figures as the ledger has them."""
+
+    paid: int = 0
+    charges: int = 0  # fees and interest less credit notes and discount
+    to_balance: int = 0
+
+
+async def _by_invoice(session: AsyncSession, merchant_id: str) -> dict[str, _FromLedger]:
     rows = await session.execute(
-        select(LedgerEntry.invoice_id, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.merchant_id == merchant_id, LedgerEntry.kind.in_([str(k) for k in PAID_KINDS]))
-        .group_by(LedgerEntry.invoice_id)
+        select(LedgerEntry.invoice_id, LedgerEntry.kind, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.merchant_id == merchant_id, LedgerEntry.invoice_id.is_not(None))
+        .group_by(LedgerEntry.invoice_id, LedgerEntry.kind)
     )
-    return {invoice_id: int(total) for invoice_id, total in rows}
+    figures: dict[str, _FromLedger] = defaultdict(_FromLedger)
+    for invoice_id, kind, total in rows:
+        entry = figures[invoice_id]
+        if kind in PAID_KINDS:
+            entry.paid += int(total)
+        elif kind in CHARGE_KINDS:
+            entry.charges += int(total)
+        elif kind == LedgerKind.TO_BALANCE:
+            entry.to_balance += int(total)
+    return figures
 
 
 async def ledger_differences(session: AsyncSession, merchant_id: str) -> list[Difference]:
     """Every difference between the ledger and the read model of one merchant; [] when they agree."""
-    paid = await _paid_by_invoice(session, merchant_id)
+    ledger = await _by_invoice(session, merchant_id)
     differences: list[Difference] = []
     exposure: dict[str, int] = defaultdict(int)
     invoices = await session.scalars(
@@ -46,14 +65,17 @@ async def ledger_differences(session: AsyncSession, merchant_id: str) -> list[Di
     )
     for row in invoices:
         view = from_document(row.document)
-        from_ledger = paid.get(row.id, 0)
-        due = amount_due(row.total, from_ledger)
-        if view.amount_paid != from_ledger:
-            differences.append(
-                Difference("invoice", row.id, "amount_paid", view.amount_paid, from_ledger, row.currency)
-            )
-        if row.amount_due != due:
-            differences.append(Difference("invoice", row.id, "amount_due", row.amount_due, due, row.currency))
+        figures = ledger.get(row.id, _FromLedger())
+        due = amount_due(row.total + figures.charges, figures.paid)
+        compared = (
+            ("amount_paid", view.amount_paid, figures.paid),
+            ("charged", view.charged(), row.total + figures.charges),
+            ("amount_due", row.amount_due, due),
+            ("credited_to_balance", view.to_balance, figures.to_balance),
+        )
+        for field, recorded, from_ledger in compared:
+            if recorded != from_ledger:
+                differences.append(Difference("invoice", row.id, field, recorded, from_ledger, row.currency))
         if row.status in EXPOSED:
             exposure[row.buyer_id] += due
     buyers = await session.scalars(select(Buyer).where(Buyer.merchant_id == merchant_id).order_by(Buyer.id))

@@ -11,7 +11,7 @@ from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError, 
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
-from api.invoicing import stored_invoice
+from api.invoicing import live_invoice, stored_invoice
 from payinvoice.contracts import ErrorType, InvoiceView, RecordPaymentInput, invoice_workflow_id
 from payinvoice.db.models import Merchant
 from payinvoice.domain.money import MoneyError, exponent, to_minor
@@ -61,6 +61,10 @@ async def apply_payment(
     invoice as it stands. If no worker accepts the update within `accept_timeout` seconds, the
     payment goes as a signal, which Temporal keeps durably until a worker applies it (the
     workflow ignores whichever of the two comes second)."""
+    if any(p.payment_id == payment.payment_id for p in view.payments + view.unapplied_payments):
+        # Reported again: the invoice as it stands now. (Temporal answers an update id it has
+        # seen with that update's first result: the invoice as it was then, perhaps long ago.)
+        return Applied(await live_invoice(client, view))
     if view.status not in FINAL:
         handle = client.get_workflow_handle(invoice_workflow_id(view.invoice_id))
         try:

@@ -28,7 +28,7 @@ from payinvoice.contracts import InvoiceView, RecordPaymentInput, from_document
 from payinvoice.db.models import BankEntry, Buyer, Invoice, Merchant
 from payinvoice.domain.money import MoneyError, from_minor
 from payinvoice.domain.reference import invoice_number_from_reference
-from payinvoice.domain.status import PAYABLE, amount_due
+from payinvoice.domain.status import PAYABLE
 from payinvoice.reconciliation.camt053 import Statement, StatementEntry, StatementError, parse_statement
 from payinvoice.reconciliation.matching import (
     InvoiceCandidate,
@@ -303,7 +303,7 @@ async def _candidates(
 
 def _candidate_after(candidate: InvoiceCandidate, view: InvoiceView) -> InvoiceCandidate:
     """The invoice as the payment left it, so a later entry does not match it again by amount."""
-    return replace(candidate, amount_due=amount_due(view.total, view.amount_paid), status=view.status)
+    return replace(candidate, amount_due=view.amount_due(), status=view.status)
 
 
 def _new_row(merchant: Merchant, statement: Statement, entry: StatementEntry, match: Match) -> BankEntry:

@@ -41,7 +41,10 @@ class MerchantCreate(Strict):
         default=None, min_length=3, max_length=320, description="Where operational notices go."
     )
     currency: str = Field(
-        default="EUR", min_length=3, max_length=3, description="Of the credit policy.",
+        default="EUR",
+        min_length=3,
+        max_length=3,
+        description="Of the credit policy.",
         json_schema_extra=CURRENCIES,
     )
 
@@ -107,7 +110,9 @@ class BuyerCreate(Strict):
     email: str = Field(min_length=3, max_length=320)
     currency: str = Field(min_length=3, max_length=3, json_schema_extra=CURRENCIES)
     credit_limit: str | None = Field(
-        default=None, max_length=40, examples=["5000.00"],
+        default=None,
+        max_length=40,
+        examples=["5000.00"],
         description="Omit it to let the merchant's credit policy set and learn the limit.",
     )
     payment_terms_days: int = Field(default=30, ge=0, le=365)
@@ -117,6 +122,9 @@ class BuyerCreate(Strict):
     )
     locale: Literal["en", "de"] = Field(
         default="en", description="The language of the buyer's emails, invoice PDFs and hosted page."
+    )
+    early_payment_discount: "EarlyPaymentDiscountIO | None" = Field(
+        default=None, description="Skonto on the buyer's invoices, e.g. {percent: '2', days: 10}."
     )
 
 
@@ -132,6 +140,9 @@ class BuyerUpdate(Strict):
     )
     iban: str | None = Field(default=None, max_length=50, description="null forgets it.")
     locale: Literal["en", "de"] | None = None
+    early_payment_discount: "EarlyPaymentDiscountIO | None" = Field(
+        default=None, description="null removes it."
+    )
 
 
 class Credit(BaseModel):
@@ -166,6 +177,10 @@ class BuyerOut(BaseModel):
     dunning_ladder: "DunningLadderIO | None" = None
     iban: str | None = None
     locale: str = "en"
+    early_payment_discount: "EarlyPaymentDiscountIO | None" = None
+    balance: str = Field(
+        default="0", description="The buyer's credit balance: it pays its next invoices at issue."
+    )
     created_at: datetime
 
 
@@ -237,7 +252,7 @@ class DunningStageIO(Strict):
     offset_days: int = Field(strict=True, description="Days relative to the due date; negative is before.")
     subject: str | None = Field(default=None, max_length=2000, description="Jinja2 template.")
     body: str | None = Field(default=None, max_length=20000, description="Jinja2 template, plain text.")
-    late_fee: LateFeeIO | None = Field(default=None, description="Stored; not applied to invoices yet.")
+    late_fee: LateFeeIO | None = Field(default=None, description="Charged as a fee line at the stage.")
     suspend_credit: bool = False
     mark_uncollectible: bool = False
 
@@ -260,6 +275,11 @@ class LineIn(Strict):
     tax_rate: str = Field(default="0", max_length=12, examples=["19", "7.5"])
 
 
+class EarlyPaymentDiscountIO(Strict):
+    percent: str = Field(description='Percent of the total, e.g. "2" for "2/10 net 30".', max_length=12)
+    days: int = Field(description="Days after issue the discount is on offer.")
+
+
 class InvoiceCreate(Strict):
     order_id: str = Text
     buyer_id: str = Field(min_length=1, max_length=64)
@@ -267,6 +287,9 @@ class InvoiceCreate(Strict):
     lines: list[LineIn] = Field(min_length=1, max_length=200)
     payment_terms_days: int | None = Field(default=None, ge=0, le=365)
     purchase_order: str | None = Field(default=None, max_length=200)
+    early_payment_discount: EarlyPaymentDiscountIO | None = Field(
+        default=None, description="Skonto for this invoice, e.g. {percent: '2', days: 10}; else the buyer's."
+    )
 
 
 class PaymentIn(Strict):
@@ -342,6 +365,14 @@ class PromiseIn(Strict):
     date: CalendarDate = Field(strict=False)  # from its ISO 8601 string
 
 
+class InstalmentIn(Strict):
+    """One instalment of a plan (`POST /v1/invoices/{id}/instalments` takes a list of them);
+    checked by payinvoice.domain.instalments.parse_plan, which answers 422 `invalid_instalments`."""
+
+    due_date: str = Field(max_length=40, examples=["2026-12-01"], description="YYYY-MM-DD")
+    amount: str = Field(max_length=40, examples=["300.00"])
+
+
 class ReviewIn(Strict):
     decision: Literal["approve", "decline"]
     note: str = Field(default="", max_length=1000)
@@ -351,10 +382,47 @@ class RefundIn(Strict):
     payment_id: str = Text
     amount: str = Field(max_length=40, examples=["19.00"])
     refund_id: str | None = Field(
-        default=None, min_length=1, max_length=200,
+        default=None,
+        min_length=1,
+        max_length=200,
         description="Your id of the refund: the same id again counts once. Derived when omitted.",
     )
     reason: str = Field(default="", max_length=500)
+
+
+class CreditNoteIn(Strict):
+    """Credit either an `amount` or `lines` (priced as at checkout, their total credited)."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["2 items returned damaged"])
+    amount: str | None = Field(default=None, max_length=40, examples=["19.00"])
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=200)
+    credit_note_id: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="Your id of the credit note: the same id again counts once. Derived when omitted.",
+    )
+
+    @model_validator(mode="after")
+    def _amount_or_lines(self) -> "CreditNoteIn":
+        if (self.amount is None) == (self.lines is None):
+            raise ValueError("give either amount or lines")
+        return self
+
+
+class BuyerRefundIn(Strict):
+    amount: str = Field(max_length=40, examples=["25.00"])
+    reference: str = Field(
+        min_length=1, max_length=200, description="Your reference of the refund: the same again counts once."
+    )
+
+
+class BuyerRefundOut(BaseModel):
+    id: str
+    buyer_id: str
+    amount: str
+    currency: str
+    reference: str
+    created_at: datetime
+    balance: str = Field(description="The buyer's credit balance after the refund.")
 
 
 class MarkPaidIn(Strict):
@@ -369,10 +437,49 @@ class RefundOut(BaseModel):
     reason: str
 
 
+class FeeOut(BaseModel):
+    kind: Literal["late_fee", "interest", "compensation"]
+    description: str
+    amount: str
+    at: datetime
+    stage: str | None = None
+
+
+class CreditNoteOut(BaseModel):
+    credit_note_id: str
+    number: str
+    amount: str
+    reason: str
+    issued_at: datetime
+    lines: list["LineOut"] = Field(default_factory=list)
+
+
+class LateInterestIn(Strict):
+    mode: Literal["off", "fixed", "statutory_eu"]
+    annual_rate: str | None = Field(
+        default=None, max_length=12, description='fixed: percent a year, e.g. "9.5"'
+    )
+    reference_rate: str | None = Field(
+        default=None, max_length=12, description="statutory_eu: the central bank's reference rate, percent"
+    )
+    margin_points: str | None = Field(default=None, max_length=12, description='statutory_eu: e.g. "8"')
+    compensation: str | None = Field(
+        default=None, max_length=24, description='statutory_eu: once per late invoice; EUR default "40.00"'
+    )
+
+
+class LateInterestOut(BaseModel):
+    mode: Literal["off", "fixed", "statutory_eu"]
+    annual_rate: str
+    reference_rate: str | None = None
+    margin_points: str | None = None
+    compensation: str
+
+
 class LedgerDifferenceOut(BaseModel):
     subject: Literal["invoice", "buyer"]
     id: str
-    field: Literal["amount_paid", "amount_due", "exposure"]
+    field: Literal["amount_paid", "charged", "amount_due", "credited_to_balance", "exposure"]
     recorded: str = Field(description="What the read model or the credit line holds.")
     from_ledger: str = Field(description="What the ledger makes of it.")
     currency: str
@@ -453,6 +560,14 @@ class ReviewOut(BaseModel):
     at: datetime
 
 
+class InstalmentOut(BaseModel):
+    number: int
+    due_date: str
+    amount: str
+    paid: str = Field(description="What the payments since the plan paid of it (they fill the oldest first).")
+    status: Literal["paid", "due", "overdue"]
+
+
 class InvoiceOut(BaseModel):
     id: str
     number: str | None
@@ -479,14 +594,31 @@ class InvoiceOut(BaseModel):
         description="Payments that reached the invoice after it stopped taking them (voided meanwhile).",
     )
     refunds: list[RefundOut] = Field(default_factory=list)
-    paid_by: Literal["out_of_band"] | None = Field(
-        default=None, description="Set when the merchant marked the invoice paid out of band."
+    paid_by: Literal["out_of_band", "credit_note", "discount", "credit_balance"] | None = Field(
+        default=None,
+        description="How an invoice was paid other than by payments: marked paid out of band, credited "
+        "to zero, settled with its early-payment discount, or from the buyer's balance.",
     )
     paid_by_reason: str | None = None
     reminders: list[ReminderOut]
     resent_reminders: list[ReminderOut] = Field(default_factory=list)
     next_reminder: NextReminderOut | None
     email_failures: list[EmailFailureOut]
+    fees: list[FeeOut] = Field(
+        default_factory=list,
+        description="Late fees, late-payment interest (up to now) and compensation, as lines of their own.",
+    )
+    credit_notes: list[CreditNoteOut] = Field(default_factory=list)
+    discount: str = Field(default="0", description="The early-payment discount taken.")
+    early_payment_discount: EarlyPaymentDiscountIO | None = None
+    discount_deadline: datetime | None = Field(
+        default=None, description="Paid by then at least the discounted amount, the invoice is settled."
+    )
+    discounted_amount: str | None = Field(
+        default=None, description="What settles the invoice until `discount_deadline`."
+    )
+    charged: str = Field(description="total + fees - credit notes - discount")
+    credited_to_balance: str = Field(description="Of the overpaid amount, what went to the buyer's balance.")
     void_reason: str | None
     decision: DecisionOut | None
     review: ReviewOut | None
@@ -495,6 +627,9 @@ class InvoiceOut(BaseModel):
     paused_until: str | None = None
     disputed: bool = False
     promise: PromiseOut | None = None
+    instalments: list[InstalmentOut] = Field(
+        default_factory=list, description="The instalment plan, if any; `due_date` is the next unpaid one's."
+    )
     workflow_id: str
     hosted_invoice_url: str | None = Field(
         default=None, description="The buyer's page of this invoice (GET /i/{token}): no login, unguessable."

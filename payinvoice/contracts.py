@@ -14,10 +14,13 @@ from typing import Any
 
 from temporalio.converter import AdvancedJSONEncoder, value_to_type
 
+from payinvoice.domain.discount import EarlyPaymentDiscount
+from payinvoice.domain.instalments import Instalment
+from payinvoice.domain.late_interest import LateInterest
 from payinvoice.domain.lines import Line, PricedLine, price_lines
 from payinvoice.domain.policy import CreditPolicy
 from payinvoice.domain.schedule import ReminderStage
-from payinvoice.domain.status import InvoiceStatus
+from payinvoice.domain.status import InvoiceStatus, amount_due, overpaid_amount
 
 INVOICE_WORKFLOW = "InvoiceWorkflow"
 _INVOICE_NAMESPACE = uuid.UUID("5d1c4a6e-2f0b-4d53-9a51-6f1f3c0de7a1")
@@ -47,6 +50,7 @@ class EmailKind(StrEnum):
     REMINDER = "reminder"
     RECEIPT = "receipt"
     VOID = "void"
+    CREDIT_NOTE = "credit_note"
 
 
 class ErrorType(StrEnum):
@@ -73,6 +77,11 @@ class ErrorType(StrEnum):
     REFUND_EXCEEDS_PAYMENT = "refund_exceeds_payment"
     INVOICE_NOT_MARKABLE_PAID = "invoice_not_markable_paid"
     REMINDER_NOT_SENT = "reminder_not_sent"
+    INVOICE_NOT_CREDITABLE = "invoice_not_creditable"
+    CREDIT_EXCEEDS_CHARGED = "credit_exceeds_charged"
+    # Instalment plans (workflows/instalments.py).
+    INSTALMENTS_NOT_ALLOWED = "instalments_not_allowed"
+    INVALID_INSTALMENTS = "invalid_instalments"
 
 
 class LedgerKind(StrEnum):
@@ -83,9 +92,34 @@ class LedgerKind(StrEnum):
     REFUND = "refund"
     MARK_PAID = "mark_paid"
     UNAPPLIED_PAYMENT = "unapplied_payment"
+    # What the buyer is charged beyond the lines (signed: a credit note or discount is negative).
+    FEE = "fee"
+    INTEREST = "interest"
+    CREDIT_NOTE = "credit_note"
+    DISCOUNT = "discount"
+    # The buyer's credit balance: an invoice's overpayment goes to it (signed: a refund of the
+    # overpaid part takes it back), the next invoices take from it at issue, and the merchant may
+    # refund it (a buyer-level row, without invoice).
+    TO_BALANCE = "to_balance"
+    BALANCE_APPLIED = "balance_applied"
+    BALANCE_REFUND = "balance_refund"
 
 
-PAID_KINDS = frozenset({LedgerKind.PAYMENT, LedgerKind.REFUND, LedgerKind.MARK_PAID})
+PAID_KINDS = frozenset(
+    {LedgerKind.PAYMENT, LedgerKind.REFUND, LedgerKind.MARK_PAID, LedgerKind.BALANCE_APPLIED}
+)
+# Added to the invoice's total to make what it charges (`InvoiceView.charged`).
+CHARGE_KINDS = frozenset({LedgerKind.FEE, LedgerKind.INTEREST, LedgerKind.CREDIT_NOTE, LedgerKind.DISCOUNT})
+# The buyer's balance: into it (+) and out of it (-).
+BALANCE_SIGNS = {LedgerKind.TO_BALANCE: 1, LedgerKind.BALANCE_APPLIED: -1, LedgerKind.BALANCE_REFUND: -1}
+# The payment method of what a buyer's balance paid.
+BALANCE_METHOD = "credit_balance"
+
+
+class FeeKind(StrEnum):
+    LATE_FEE = "late_fee"
+    INTEREST = "interest"
+    COMPENSATION = "compensation"
 
 
 @dataclass
@@ -106,11 +140,20 @@ class InvoiceInput:
     day_seconds: float = 86400.0
     # The merchant's credit policy in force at checkout, frozen into the decision.
     policy: CreditPolicy | None = None
+    # Whether the merchant had an external credit check configured at checkout; False skips
+    # asking. True (the default) is what invoices started before this field existed did.
+    external_check: bool = True
     # Days a paid invoice still takes refunds before its workflow completes.
     refund_window_days: int = 60
     # The hosted invoice page's unguessable token (GET /i/{token}), made by the API at checkout;
     # None in invoices started before it existed.
     hosted_token: str | None = None
+    # The merchant's late-payment interest and the early-payment discount (invoice's or buyer's)
+    # in force at checkout.
+    late_interest: LateInterest | None = None
+    early_payment_discount: EarlyPaymentDiscount | None = None
+    # The buyer had a credit balance at checkout: the invoice takes from it at issue.
+    apply_balance: bool = False
 
 
 @dataclass
@@ -163,6 +206,31 @@ class Movement:
     source: str
     source_id: str
     at: datetime
+
+
+@dataclass
+class Fee:
+    """A charge added after issue, as a line of its own (the original lines never change): a
+    stage's late fee, late-payment interest up to the last change, the recovery compensation."""
+
+    kind: str  # FeeKind
+    description: str
+    amount: int
+    at: datetime
+    stage: str | None = None
+
+
+@dataclass
+class CreditNote:
+    """A numbered credit note reducing what the invoice charges; `credit_note_id` is the
+    caller's idempotency key."""
+
+    credit_note_id: str
+    number: str
+    amount: int
+    reason: str
+    issued_at: datetime
+    lines: list[PricedLine] = field(default_factory=list)
 
 
 @dataclass
@@ -270,9 +338,41 @@ class InvoiceView:
     disputed: bool = False
     promise: Promise | None = None
     refunds: list[Refund] = field(default_factory=list)
-    # "out_of_band" once marked paid by the merchant (cheque, cash, settled elsewhere).
+    # "out_of_band" once marked paid by the merchant (cheque, cash, settled elsewhere),
+    # "credit_note" once credit notes brought it to zero, "discount" when paid with a discount.
     paid_by: str | None = None
     paid_by_reason: str | None = None
+    fees: list[Fee] = field(default_factory=list)
+    credit_notes: list[CreditNote] = field(default_factory=list)
+    # The early-payment discount taken (minor units), and the one on offer with its deadline.
+    discount: int = 0
+    early_payment_discount: EarlyPaymentDiscount | None = None
+    discount_deadline: datetime | None = None
+    late_interest: LateInterest | None = None
+    # What of the overpayment went to the buyer's credit balance (kept equal to `overpaid()`).
+    to_balance: int = 0
+    # The invoice's day length, for interest "up to today" outside the workflow.
+    day_seconds: float = 86400.0
+    # An instalment plan (workflows/instalments.py): its parts, oldest first, filled by what was
+    # paid since the plan (`amount_paid - paid_before_plan`); the numbers of the instalments that
+    # passed their due date unpaid.
+    instalments: list[Instalment] = field(default_factory=list)
+    paid_before_plan: int = 0
+    overdue_instalments: list[int] = field(default_factory=list)
+
+    def charged(self) -> int:
+        """What the invoice charges in all: its lines' total, plus fees, less credit notes and a
+        discount taken."""
+        return self.total + sum(fee.amount for fee in self.fees) - self.credited() - self.discount
+
+    def amount_due(self) -> int:
+        return amount_due(self.charged(), self.amount_paid)
+
+    def overpaid(self) -> int:
+        return overpaid_amount(self.charged(), self.amount_paid)
+
+    def credited(self) -> int:
+        return sum(note.amount for note in self.credit_notes)
 
     def left_to_refund(self, payment_id: str) -> int | None:
         """What of payment `payment_id` is not refunded yet; None if the invoice has no such payment."""
@@ -280,6 +380,7 @@ class InvoiceView:
         if not paid:
             return None
         return sum(paid) - sum(r.amount for r in self.refunds if r.payment_id == payment_id)
+
     # From InvoiceInput.hosted_token: the hosted page's token, also a column of the read model.
     hosted_token: str | None = None
 
@@ -310,6 +411,40 @@ class RefundInput:
     payment_id: str
     amount: int
     reason: str = ""
+
+
+@dataclass
+class CreditNoteInput:
+    """Credit `amount` (minor units; the lines' total when lines are given) off the invoice."""
+
+    credit_note_id: str
+    amount: int
+    reason: str
+    lines: list[PricedLine] = field(default_factory=list)
+
+
+@dataclass
+class CreditNoteNumberInput:
+    credit_note_id: str
+    merchant_id: str
+    invoice_id: str
+
+
+@dataclass
+class ApplyBalanceInput:
+    """Take up to `amount` from the buyer's credit balance for this invoice (once per invoice)."""
+
+    invoice_id: str
+    merchant_id: str
+    buyer_id: str
+    currency: str
+    amount: int
+
+
+@dataclass
+class AppliedBalance:
+    amount: int
+    at: datetime
 
 
 @dataclass
@@ -354,6 +489,16 @@ class PromiseInput:
     who: Actor
     amount: int
     date: str
+
+
+@dataclass
+class InstalmentPlanInput:
+    """Split the amount due into dated parts (payinvoice.domain.instalments.parse_plan checked
+    them against the invoice's today); each gets its own reminders."""
+
+    instalments: list[Instalment]
+    who: Actor
+    reason: str = ""
 
 
 @dataclass
@@ -460,6 +605,8 @@ class SendEmailInput:
     tone: str | None = None
     # 0 for the scheduled email; n for the n-th resend of it, a message of its own.
     resend: int = 0
+    # The instalment a reminder is about, on an invoice with an instalment plan.
+    instalment: Instalment | None = None
 
 
 @dataclass
@@ -516,11 +663,22 @@ def new_invoice_view(invoice: InvoiceInput) -> InvoiceView:
     """The invoice before its credit decision: priced, pending."""
     totals = price_lines(invoice.lines, invoice.currency)
     return InvoiceView(
-        invoice_id=invoice.invoice_id, merchant_id=invoice.merchant_id, buyer_id=invoice.buyer_id,
-        order_id=invoice.order_id, currency=invoice.currency, lines=list(totals.lines),
-        subtotal=totals.subtotal, tax_total=totals.tax_total, total=totals.total,
-        payment_terms_days=invoice.payment_terms_days, created_at=invoice.created_at,
-        purchase_order=invoice.purchase_order, hosted_token=invoice.hosted_token,
+        invoice_id=invoice.invoice_id,
+        merchant_id=invoice.merchant_id,
+        buyer_id=invoice.buyer_id,
+        order_id=invoice.order_id,
+        currency=invoice.currency,
+        lines=list(totals.lines),
+        subtotal=totals.subtotal,
+        tax_total=totals.tax_total,
+        total=totals.total,
+        payment_terms_days=invoice.payment_terms_days,
+        created_at=invoice.created_at,
+        purchase_order=invoice.purchase_order,
+        hosted_token=invoice.hosted_token,
+        early_payment_discount=invoice.early_payment_discount,
+        late_interest=invoice.late_interest,
+        day_seconds=invoice.day_seconds,
     )
 
 

@@ -1,5 +1,7 @@
 """What the buyer sees: the invoice as a PDF (HTML rendered by WeasyPrint) and the hosted invoice
-page, in the buyer's language, with the bank details and, on EUR invoices, an EPC QR code.
+page, in the buyer's language, with the bank details and, on EUR invoices, an EPC QR code; below
+the original lines, its fees, credit notes and a discount taken, and the early-payment discount
+still on offer. Each credit note has a PDF of its own.
 
 WeasyPrint needs Pango from the system. Without it `pdf_unavailable()` gives the reason, the PDF
 endpoints answer 503 `pdf_unavailable` and emails go out without their attachment.
@@ -7,18 +9,20 @@ endpoints answer 503 `pdf_unavailable` and emails go out without their attachmen
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from payinvoice.contracts import InvoiceView
+from payinvoice.adjustments import adjustments, discount_offer, find_credit_note
+from payinvoice.contracts import CreditNote, InvoiceView
 from payinvoice.db import models
-from payinvoice.domain.status import InvoiceStatus, amount_due
+from payinvoice.domain.status import InvoiceStatus
 from payinvoice.domain.taxes import taxes_by_rate
 from payinvoice.epc import EpcError, SepaTransfer, epc_payload, qr_svg_data_uri
-from payinvoice.i18n import checked_locale, install_filters, translations
+from payinvoice.i18n import checked_locale, format_day, install_filters, translations
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +57,18 @@ class InvoiceDocument:
     buyer: BuyerParty
     hosted_url: str | None = None
     pdf_url: str | None = None
+    # The instant the document shows the invoice at (the early-payment discount still on offer
+    # then); None: the moment it is rendered.
+    at: datetime | None = None
 
 
 def document_for(
-    invoice: InvoiceView, merchant: models.Merchant, buyer: models.Buyer, public_url: str
+    invoice: InvoiceView, merchant: models.Merchant, buyer: models.Buyer, public_url: str,
+    now: datetime | None = None,
 ) -> InvoiceDocument:
-    """The invoice with its seller (the merchant's bank details in force now) and buyer."""
+    """The invoice with its seller (the merchant's bank details in force now) and buyer, shown as
+    at `now` (default: the moment it is rendered). Interest up to then is the caller's: see
+    payinvoice.late_charges.as_of."""
     seller = Seller(
         name=merchant.name, legal_name=merchant.legal_name, address=merchant.address,
         iban=merchant.iban, bic=merchant.bic,
@@ -66,7 +76,7 @@ def document_for(
     return InvoiceDocument(
         invoice=invoice, seller=seller,
         buyer=BuyerParty(name=buyer.name, email=buyer.email, locale=checked_locale(buyer.locale)),
-        hosted_url=hosted_invoice_url(public_url, invoice.hosted_token),
+        hosted_url=hosted_invoice_url(public_url, invoice.hosted_token), at=now,
     )
 
 
@@ -78,10 +88,14 @@ def pdf_filename(invoice: InvoiceView) -> str:
     return f"invoice-{invoice.number or invoice.invoice_id}.pdf"
 
 
+def credit_note_filename(note: CreditNote) -> str:
+    return f"{note.number}.pdf"
+
+
 def epc_for(document: InvoiceDocument) -> str | None:
     """The EPC payload of what is still to pay, if the invoice is payable in EUR to a known IBAN."""
     invoice, seller = document.invoice, document.seller
-    due = amount_due(invoice.total, invoice.amount_paid)
+    due = invoice.amount_due()
     if invoice.status not in PAYABLE or not seller.iban or invoice.currency != "EUR" or due <= 0:
         return None
     try:
@@ -125,7 +139,8 @@ STATUS_LABELS = {
 def context(document: InvoiceDocument) -> dict[str, Any]:
     invoice = document.invoice
     payload = epc_for(document)
-    messages = translations(checked_locale(document.buyer.locale))
+    locale = checked_locale(document.buyer.locale)
+    messages = translations(locale)
     return {
         **messages,
         "statuses": {str(status): messages["gettext"](label) for status, label in STATUS_LABELS.items()},
@@ -133,7 +148,10 @@ def context(document: InvoiceDocument) -> dict[str, Any]:
         "seller": document.seller,
         "buyer": document.buyer,
         "currency": invoice.currency,
-        "amount_due": amount_due(invoice.total, invoice.amount_paid),
+        "amount_due": invoice.amount_due(),
+        # Below the lines and the totals: fees, credit notes and a discount taken (signed).
+        "adjustments": adjustments(invoice, messages["gettext"], locale),
+        "offer": discount_offer(invoice, locale, document.at or datetime.now(UTC)),
         "paid": invoice.status == InvoiceStatus.PAID,
         "taxes": taxes_by_rate(invoice.lines),
         "epc_payload": payload,
@@ -146,6 +164,28 @@ def context(document: InvoiceDocument) -> dict[str, Any]:
 def render_invoice_html(document: InvoiceDocument) -> str:
     """The HTML the PDF is printed from."""
     return _ENV.get_template("invoice_pdf.html").render(context(document))
+
+
+def credit_note_context(document: InvoiceDocument, number: str) -> dict[str, Any]:
+    note = find_credit_note(document.invoice, number)
+    messages = translations(checked_locale(document.buyer.locale))
+    return {
+        **messages,
+        "invoice": document.invoice,
+        "seller": document.seller,
+        "buyer": document.buyer,
+        "currency": document.invoice.currency,
+        "note": note,
+        "note_date": format_day(note.issued_at.date().isoformat(), messages["locale"]),
+        "note_taxes": taxes_by_rate(note.lines),
+        "note_subtotal": sum(item.line_total for item in note.lines),
+        "note_tax_total": sum(item.tax_amount for item in note.lines),
+    }
+
+
+def render_credit_note_html(document: InvoiceDocument, number: str) -> str:
+    """The HTML the credit note `number`'s PDF is printed from (LookupError without that note)."""
+    return _ENV.get_template("credit_note_pdf.html").render(credit_note_context(document, number))
 
 
 def render_hosted_page(document: InvoiceDocument) -> str:
@@ -184,10 +224,18 @@ def _data_only_fetcher() -> Any:
 def render_pdf(document: InvoiceDocument) -> bytes:
     """The invoice PDF. Blocking and CPU-bound (a few hundred ms): call it in a thread.
     Raises RuntimeError when WeasyPrint cannot run here (see `pdf_unavailable`)."""
+    return _print(render_invoice_html(document))
+
+
+def render_credit_note_pdf(document: InvoiceDocument, number: str) -> bytes:
+    """The PDF of the invoice's credit note `number`; blocking, like `render_pdf`."""
+    return _print(render_credit_note_html(document, number))
+
+
+def _print(source: str) -> bytes:
     reason = pdf_unavailable()
     if reason is not None:
         raise RuntimeError(reason)
     import weasyprint
 
-    html = weasyprint.HTML(string=render_invoice_html(document), url_fetcher=_data_only_fetcher())
-    return html.write_pdf()
+    return weasyprint.HTML(string=source, url_fetcher=_data_only_fetcher()).write_pdf()

@@ -18,10 +18,11 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 
+from payinvoice.adjustments import adjustments, discount_offer, find_credit_note, stage_fees
 from payinvoice.contracts import EmailKind, InvoiceView
 from payinvoice.domain.dunning import tone_of
+from payinvoice.domain.instalments import Instalment, split_label
 from payinvoice.domain.schedule import DEFAULT_LADDER, ReminderStage
-from payinvoice.domain.status import amount_due, overpaid_amount
 from payinvoice.i18n import DEFAULT_LOCALE, format_day, format_money, install_filters, translations
 from payinvoice.reminder_templates import (
     render_body_html,
@@ -45,6 +46,9 @@ SUBJECTS: dict[str, str] = {
     "reminder": "{% trans %}Reminder: invoice {{ number }}{% endtrans %}",
     "receipt": "{% trans %}Payment received for invoice {{ number }}, thank you{% endtrans %}",
     "void": "{% trans %}Invoice {{ number }} has been cancelled{% endtrans %}",
+    "credit_note": (
+        "{% trans note=credit_note.number %}Credit note {{ note }} for invoice {{ number }}{% endtrans %}"
+    ),
 }
 
 
@@ -125,12 +129,19 @@ def render_email(
     *, kind: EmailKind, stage: str | None, invoice: InvoiceView, buyer: Recipient,
     merchant_name: str, mail_from: str, public_url: str, message_id: str, sent_at: datetime,
     reminder: ReminderStage | None = None, tone: str | None = None, locale: str = DEFAULT_LOCALE,
-    hosted_url: str | None = None,
+    hosted_url: str | None = None, instalment: Instalment | None = None,
 ) -> EmailMessage:
     """`reminder` is the invoice's frozen ladder stage and `tone` its place in the escalation;
-    `locale` the buyer's language and `hosted_url` the invoice's hosted page, linked when given."""
+    `locale` the buyer's language and `hosted_url` the invoice's hosted page, linked when given.
+    A credit note's email names its credit note's number in `stage` (LookupError if the invoice
+    does not have it). A reminder of an instalment plan names its instalment (`instalment`, or
+    the one its stage label names) and that instalment's due date."""
+    messages = translations(locale)
+    locale = messages["locale"]
+    credit_note = find_credit_note(invoice, stage) if kind == EmailKind.CREDIT_NOTE else None
+    credit_note_date = credit_note.issued_at.date().isoformat() if credit_note else None
     context: dict[str, Any] = {
-        **translations(locale),
+        **messages,
         "number": invoice.number or "",
         "due": format_day(invoice.due_date, locale),
         "issued": format_day(invoice.issue_date, locale),
@@ -140,11 +151,22 @@ def render_email(
         "buyer": buyer,
         "merchant_name": merchant_name,
         "public_url": public_url,
-        "amount_due": amount_due(invoice.total, invoice.amount_paid),
-        "overpaid": overpaid_amount(invoice.total, invoice.amount_paid),
+        "amount_due": invoice.amount_due(),
+        "overpaid": invoice.overpaid(),
+        # Below the lines and the total: fees, credit notes and a discount taken (signed).
+        "adjustments": adjustments(invoice, messages["gettext"], locale),
+        "offer": discount_offer(invoice, locale, sent_at) if kind == EmailKind.INVOICE else None,
+        "stage_fees": stage_fees(invoice, stage) if kind == EmailKind.REMINDER else [],
+        "credit_note": credit_note,
+        "credit_note_date": format_day(credit_note_date, locale),
         "tone": None, "suspends_credit": False, "custom_subject": None, "custom_body": None,
         "custom_paragraphs": None,
+        "instalment": None, "instalments": len(invoice.instalments),
     }
+    if kind == EmailKind.REMINDER:
+        instalment = instalment or instalment_of(invoice, stage)
+    if instalment is not None:
+        context.update(instalment=instalment, due=format_day(instalment.due_date, locale))
     subject_key = str(kind)
     if kind == EmailKind.REMINDER:
         variables = template_variables(
@@ -165,13 +187,22 @@ def render_email(
     message["X-Invoice-Number"] = invoice.number or ""
     if kind == EmailKind.REMINDER and stage:
         message["X-Reminder-Stage"] = stage
+    if credit_note is not None:
+        message["X-Credit-Note-Number"] = credit_note.number
     message.set_content(_ENV.get_template(f"{kind}.txt").render(context))
     message.add_alternative(_ENV.get_template(f"{kind}.html").render(context), subtype="html")
     return message
 
 
+def instalment_of(invoice: InvoiceView, stage: str | None) -> Instalment | None:
+    """The instalment a reminder's stage label names (`overdue_1-i2`: workflows/instalments.py)."""
+    part = split_label(stage or "", len(invoice.instalments))
+    return invoice.instalments[part[1] - 1] if part else None
+
+
 def attach_pdf(message: EmailMessage, pdf: bytes, filename: str) -> None:
-    """Attach the invoice PDF: the message becomes multipart/mixed around its text and HTML."""
+    """Attach a PDF (the invoice, a credit note): the message becomes multipart/mixed around its
+    text and HTML."""
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
 
 

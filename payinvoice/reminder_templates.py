@@ -18,17 +18,20 @@ from jinja2.environment import Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from payinvoice.contracts import InvoiceInput, InvoiceView, new_invoice_view
+from payinvoice.contracts import Fee, FeeKind, InvoiceInput, InvoiceView, new_invoice_view
 from payinvoice.domain.dunning import LadderError, stage_label
 from payinvoice.domain.lines import Line
 from payinvoice.domain.money import from_minor
 from payinvoice.domain.schedule import ReminderStage
-from payinvoice.domain.status import amount_due
 
 TEMPLATE_VARIABLES: dict[str, str] = {
     "invoice_number": "the invoice number, e.g. INV-000042",
     "total": "the invoice total with its currency, e.g. 119.00 EUR",
-    "amount_due": "what is still to pay, with its currency",
+    "amount_due": "what is still to pay (fees included, credit notes deducted), with its currency",
+    "fees": "the fee lines charged so far (late fees, interest), one per line: "
+    "'Late fee (overdue_1): 10.00 EUR'; empty when none",
+    "fees_total": "the fees charged so far in all, with its currency, e.g. 10.00 EUR (0.00 EUR when none)",
+    "stage_fee": "the late fee this stage charged, with its currency; empty when none",
     "currency": "the ISO 4217 code of the invoice's currency",
     "issue_date": "the issue date, YYYY-MM-DD",
     "due_date": "the due date, YYYY-MM-DD",
@@ -77,10 +80,14 @@ def template_variables(
 ) -> dict[str, str]:
     """What a merchant's template sees; every value is a string."""
     money = lambda minor: f"{from_minor(minor, invoice.currency)} {invoice.currency}"  # noqa: E731
+    charged_here = [fee.amount for fee in invoice.fees if fee.kind == FeeKind.LATE_FEE and fee.stage == stage]
     return {
         "invoice_number": invoice.number or "",
         "total": money(invoice.total),
-        "amount_due": money(amount_due(invoice.total, invoice.amount_paid)),
+        "amount_due": money(invoice.amount_due()),
+        "fees": "\n".join(f"{fee.description}: {money(fee.amount)}" for fee in invoice.fees),
+        "fees_total": money(sum(fee.amount for fee in invoice.fees)),
+        "stage_fee": money(sum(charged_here)) if charged_here else "",
         "currency": invoice.currency,
         "issue_date": invoice.issue_date or "",
         "due_date": invoice.due_date or "",
@@ -102,6 +109,8 @@ def _sample_variables(stage: str) -> dict[str, str]:
     )
     invoice.number, invoice.payment_reference = "INV-000042", "RF18INV000042"
     invoice.issue_date, invoice.due_date = "2026-01-05", "2026-02-04"
+    late = datetime(2026, 2, 5, tzinfo=UTC)
+    invoice.fees = [Fee(FeeKind.LATE_FEE, f"Late fee ({stage})", 1000, late, stage)]
     return template_variables(
         invoice, stage=stage, buyer_name="Acme AG", merchant_name="Widgets GmbH",
         pay_link="https://pay.example",

@@ -36,6 +36,8 @@ class EventType(StrEnum):
     INVOICE_PROMISE_KEPT = "invoice.promise_kept"
     INVOICE_PROMISE_BROKEN = "invoice.promise_broken"
     INVOICE_REFUNDED = "invoice.refunded"
+    INVOICE_CREDITED = "invoice.credited"
+    INVOICE_INSTALMENTS_PLANNED = "invoice.instalments_planned"
     BUYER_CREDIT_SUSPENDED = "buyer.credit_suspended"
     BUYER_CREDIT_REINSTATED = "buyer.credit_reinstated"
     BUYER_CREDIT_LIMIT_CHANGED = "buyer.credit_limit_changed"

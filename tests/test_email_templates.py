@@ -7,9 +7,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from payinvoice.contracts import EmailKind, InvoiceView, Payment
+from payinvoice.contracts import CreditNote, EmailKind, Fee, FeeKind, InvoiceView, Payment
+from payinvoice.domain.discount import EarlyPaymentDiscount
 from payinvoice.domain.lines import Line, PricedLine, price_lines
-from payinvoice.emails import Recipient, render_email
+from payinvoice.emails import Recipient, message_id, render_email
 
 SENT_AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 BUYER = Recipient("Ada Buyer", "ada@example.com")
@@ -21,6 +22,16 @@ STAGE_WORDING = {
     "overdue_2": "second reminder",
     "final_notice": "suspended until this invoice is paid",
 }
+
+
+NOTE = CreditNote(
+    "cn-key-1", "CN-000001", 2000, "Damaged widget", datetime(2025, 2, 20, 10, 0, tzinfo=UTC),
+    lines=[PricedLine(Line("Blue widget", "1", 1250, "19"), 1250, 238)],
+)
+LATE_FEE = Fee(FeeKind.LATE_FEE, "Late fee (overdue_1)", 1000, datetime(2025, 2, 16, tzinfo=UTC), "overdue_1")
+# The stage an email of each kind is sent with, and what its invoice must have for it.
+STAGE_OF = {EmailKind.REMINDER: "due", EmailKind.CREDIT_NOTE: "CN-000001"}
+NEEDS = {EmailKind.CREDIT_NOTE: {"credit_notes": [NOTE]}}
 
 
 def make_view(descriptions: tuple[str, ...] = ("Blue widget", "Installation"), **changes) -> InvoiceView:
@@ -58,6 +69,7 @@ def render(
     *,
     buyer: Recipient = BUYER,
     merchant_name: str = "Widgets GmbH",
+    locale: str = "en",
 ) -> EmailMessage:
     return render_email(
         kind=kind,
@@ -69,6 +81,7 @@ def render(
         public_url="http://localhost:8000",
         message_id="<x@y>",
         sent_at=SENT_AT,
+        locale=locale,
     )
 
 
@@ -191,8 +204,8 @@ def test_void_email_without_a_reason_leaves_the_reason_out() -> None:
 
 @pytest.mark.parametrize("kind", list(EmailKind))
 def test_message_is_multipart_alternative_with_text_and_html_parts(kind: EmailKind) -> None:
-    stage = "due" if kind == EmailKind.REMINDER else None
-    message = render(kind, make_view(purchase_order="PO-1", void_reason="duplicate"), stage)
+    view = make_view(purchase_order="PO-1", void_reason="duplicate", **NEEDS.get(kind, {}))
+    message = render(kind, view, STAGE_OF.get(kind))
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert message["X-Payinvoice-Kind"] == str(kind)
@@ -201,8 +214,7 @@ def test_message_is_multipart_alternative_with_text_and_html_parts(kind: EmailKi
 
 @pytest.mark.parametrize("kind", list(EmailKind))
 def test_every_email_greets_the_buyer_and_signs_off_once_from_the_shared_layout(kind: EmailKind) -> None:
-    stage = "due" if kind == EmailKind.REMINDER else None
-    message = render(kind, make_view(), stage)
+    message = render(kind, make_view(**NEEDS.get(kind, {})), STAGE_OF.get(kind))
     text, html = parts(message)
     for body in (text, html):
         assert body.count("Hello Ada Buyer,") == 1
@@ -234,10 +246,14 @@ class _TagBalance(HTMLParser):
 @pytest.mark.parametrize(
     ("kind", "stage"),
     [(EmailKind.INVOICE, None), (EmailKind.RECEIPT, None), (EmailKind.VOID, None)]
-    + [(EmailKind.REMINDER, stage) for stage in STAGES],
+    + [(EmailKind.REMINDER, stage) for stage in STAGES]
+    + [(EmailKind.CREDIT_NOTE, "CN-000001")],
 )
 def test_html_part_is_a_self_contained_balanced_document(kind: EmailKind, stage: str | None) -> None:
-    view = make_view(purchase_order="PO-1", void_reason="duplicate", amount_paid=20000)
+    view = make_view(
+        purchase_order="PO-1", void_reason="duplicate", amount_paid=20000, fees=[LATE_FEE],
+        credit_notes=[NOTE], discount=300, to_balance=5425, status="paid",
+    )
     _, html = parts(render(kind, view, stage))
     assert html.lstrip().startswith("<!DOCTYPE html>")
     parser = _TagBalance()
@@ -264,10 +280,230 @@ def test_to_header_is_one_recipient_when_the_buyer_name_has_a_comma() -> None:
 @pytest.mark.parametrize("kind", list(EmailKind))
 def test_names_with_line_breaks_still_make_a_sendable_message(kind: EmailKind) -> None:
     buyer = Recipient("Ada\nBuyer\tGmbH", "ada@example.com")
-    stage = "overdue_1" if kind == EmailKind.REMINDER else None
+    stage = "overdue_1" if kind == EmailKind.REMINDER else STAGE_OF.get(kind)
 
-    message = render(kind, make_view(), stage, buyer=buyer, merchant_name="Widgets\r\nGmbH")
+    view = make_view(**NEEDS.get(kind, {}))
+
+    message = render(kind, view, stage, buyer=buyer, merchant_name="Widgets\r\nGmbH")
 
     assert message["To"] == "Ada Buyer GmbH <ada@example.com>"
     assert "\n" not in message["Subject"]
     message.as_bytes()  # a header with a line break in it would raise here
+
+
+# Fees, credit notes and discounts: below the original lines, then the amount due
+
+
+def test_reminder_after_a_late_fee_shows_the_fee_and_the_new_amount_due() -> None:
+    view = make_view(status="overdue", fees=[LATE_FEE])
+
+    text, html = parts(render(EmailKind.REMINDER, view, "overdue_1"))
+
+    assert "A late fee of 10.00 EUR has been added to this invoice; the amount due is now 168.75 EUR." in text
+    assert (
+        "Invoice total:      158.75 EUR\nLate fee (overdue_1): 10.00 EUR\nAmount due:         168.75 EUR"
+    ) in text
+    assert "A late fee of <strong>10.00 EUR</strong> has been added" in html
+    assert "Late fee (overdue_1)" in html and "168.75 EUR" in html
+
+
+def test_german_reminder_after_a_late_fee_shows_the_fee_and_the_new_amount_due_in_german() -> None:
+    view = make_view(status="overdue", fees=[LATE_FEE])
+
+    text, html = parts(render(EmailKind.REMINDER, view, "overdue_1", locale="de"))
+
+    for body in (text, html):
+        assert "Mahngebühr (overdue_1)" in body
+        assert "10,00\xa0€" in body and "168,75\xa0€" in body
+    assert "Dieser Rechnung wurde eine Mahngebühr von 10,00\xa0€ hinzugefügt" in text
+
+
+def test_reminder_of_a_later_stage_lists_an_earlier_fee_without_announcing_it_again() -> None:
+    view = make_view(status="overdue", fees=[LATE_FEE])
+
+    text, _ = parts(render(EmailKind.REMINDER, view, "overdue_2"))
+
+    assert "Late fee (overdue_1): 10.00 EUR" in text
+    assert "A late fee of" not in text
+
+
+def test_reminder_without_fees_or_credit_notes_shows_no_breakdown() -> None:
+    text, html = parts(render(EmailKind.REMINDER, make_view(), "overdue_1"))
+
+    assert "Invoice total" not in text and "Invoice total" not in html
+
+
+def test_invoice_email_lists_fees_credit_notes_and_the_discount_below_the_unchanged_lines() -> None:
+    view = make_view(fees=[LATE_FEE], credit_notes=[NOTE], discount=500)
+
+    text, html = parts(render(EmailKind.INVOICE, view))
+
+    assert view.amount_due() == 14375
+    assert (
+        "Total:      158.75 EUR\n"
+        "Late fee (overdue_1): 10.00 EUR\n"
+        "Credit note CN-000001 (Damaged widget): -20.00 EUR\n"
+        "Early-payment discount: -5.00 EUR\n"
+        "Amount due: 143.75 EUR\n"
+    ) in text
+    assert "Line total: 25.00 EUR" in text  # the original lines as they were
+    for expected in ("Late fee (overdue_1)", "Credit note CN-000001 (Damaged widget)", "-20.00 EUR"):
+        assert expected in html
+    assert html.index("Blue widget") < html.index("Late fee (overdue_1)") < html.index("143.75 EUR")
+
+
+def test_german_invoice_email_lists_credit_notes_and_the_discount_in_german() -> None:
+    view = make_view(credit_notes=[NOTE], discount=500)
+
+    text, html = parts(render(EmailKind.INVOICE, view, locale="de"))
+
+    for body in (text, html):
+        assert "Gutschrift CN-000001 (Damaged widget)" in body
+        assert "-20,00\xa0€" in body
+        assert "Skonto" in body and "-5,00\xa0€" in body
+        assert "133,75\xa0€" in body
+
+
+def test_invoice_email_offers_the_early_payment_discount_until_its_deadline() -> None:
+    view = make_view(
+        status="open", early_payment_discount=EarlyPaymentDiscount("2", 10),
+        discount_deadline=datetime(2025, 3, 10, 12, 0, tzinfo=UTC),
+    )
+
+    text, html = parts(render(EmailKind.INVOICE, view))
+
+    assert "2% discount if paid by 2025-03-10: 155.57 EUR" in text  # 158.75 less 3.18
+    assert "2% discount if paid by 2025-03-10: <strong>155.57 EUR</strong>" in html
+
+
+def test_german_invoice_email_offers_the_discount_with_a_german_date_and_amount() -> None:
+    view = make_view(
+        status="open", early_payment_discount=EarlyPaymentDiscount("2.5", 10),
+        discount_deadline=datetime(2025, 3, 10, 12, 0, tzinfo=UTC),
+    )
+
+    text, _ = parts(render(EmailKind.INVOICE, view, locale="de"))
+
+    assert "2,5\xa0% Skonto bei Zahlung bis 10.03.2025: 154,78\xa0€" in text  # 158.75 less 3.97
+
+
+def test_invoice_email_makes_no_discount_offer_once_its_deadline_has_passed() -> None:
+    view = make_view(
+        status="open", early_payment_discount=EarlyPaymentDiscount("2", 10),
+        discount_deadline=datetime(2025, 2, 28, 12, 0, tzinfo=UTC),  # before SENT_AT
+    )
+
+    text, html = parts(render(EmailKind.INVOICE, view))
+
+    assert "discount" not in text and "discount" not in html
+
+
+def test_receipt_lists_the_discount_taken_with_the_payment() -> None:
+    view = make_view(status="paid", amount_paid=15557, discount=318)
+
+    text, html = parts(render(EmailKind.RECEIPT, view))
+
+    assert "Early-payment discount: -3.18 EUR" in text
+    assert "Early-payment discount" in html and "-3.18 EUR" in html
+    assert "Still due" not in text
+
+
+def test_receipt_says_an_overpayment_went_to_the_buyers_balance() -> None:
+    view = make_view(status="paid", amount_paid=20000, to_balance=4125)
+
+    text, html = parts(render(EmailKind.RECEIPT, view))
+
+    for body in (text, html):
+        assert "41.25 EUR" in body
+        assert "credited to your balance with Widgets GmbH" in body
+        assert "or refunded" not in body
+
+
+# The credit note email
+
+
+def test_credit_note_email_subject_names_the_credit_note_and_the_invoice() -> None:
+    message = render(EmailKind.CREDIT_NOTE, make_view(credit_notes=[NOTE]), "CN-000001")
+
+    assert message["Subject"] == "Credit note CN-000001 for invoice INV-000042"
+    assert message["X-Credit-Note-Number"] == "CN-000001"
+
+
+def test_german_credit_note_email_subject_is_german() -> None:
+    message = render(EmailKind.CREDIT_NOTE, make_view(credit_notes=[NOTE]), "CN-000001", locale="de")
+
+    assert message["Subject"] == "Gutschrift CN-000001 zur Rechnung INV-000042"
+
+
+def test_credit_note_email_gives_number_date_reason_lines_credit_and_the_new_amount_due() -> None:
+    view = make_view(status="open", credit_notes=[NOTE])
+
+    text, html = parts(render(EmailKind.CREDIT_NOTE, view, "CN-000001"))
+
+    assert "Credit note number: CN-000001\nDate:               2025-02-20" in text
+    assert "Reason:             Damaged widget" in text
+    assert "Amount credited:    20.00 EUR" in text
+    assert "Amount due:         138.75 EUR" in text
+    assert "Please pay the new amount due of 138.75 EUR by bank transfer by 2025-02-09" in text
+    for body in (text, html):
+        assert "Blue widget" in body and "12.50 EUR" in body  # its line
+        assert "RF18INV000042" in body
+
+
+def test_german_credit_note_email_shows_date_credit_and_amount_due_in_german() -> None:
+    view = make_view(status="open", credit_notes=[NOTE])
+
+    text, html = parts(render(EmailKind.CREDIT_NOTE, view, "CN-000001", locale="de"))
+
+    for body in (text, html):
+        assert "Gutschriftsnummer" in body and "20.02.2025" in body
+        assert "Gutgeschriebener Betrag" in body and "20,00\xa0€" in body
+        assert "138,75\xa0€" in body
+    assert "Bitte überweisen Sie den neuen offenen Betrag von 138,75\xa0€ bis zum 09.02.2025" in text
+
+
+def test_credit_note_email_picks_its_own_credit_note_among_several() -> None:
+    second = replace(NOTE, credit_note_id="cn-2", number="CN-000002", amount=500, reason="Late", lines=[])
+    view = make_view(status="open", credit_notes=[NOTE, second])
+
+    text, _ = parts(render(EmailKind.CREDIT_NOTE, view, "CN-000002"))
+
+    assert "Credit note number: CN-000002" in text
+    assert "Amount credited:    5.00 EUR" in text
+    assert "Amount due:         133.75 EUR" in text  # after both notes
+    assert "Items" not in text  # the second note has no lines
+
+
+def test_credit_note_email_on_a_paid_invoice_says_the_credit_went_to_the_balance() -> None:
+    view = make_view(status="paid", amount_paid=15875, credit_notes=[NOTE], to_balance=2000)
+
+    text, html = parts(render(EmailKind.CREDIT_NOTE, view, "CN-000001"))
+
+    for body in (text, html):
+        assert "has been credited to your balance with Widgets GmbH" in body
+        assert "Please pay" not in body
+    assert "Invoice INV-000042 is paid. 20.00 EUR has been credited to your balance" in text
+
+
+def test_credit_note_email_that_credits_the_invoice_to_zero_says_nothing_is_left_to_pay() -> None:
+    note = replace(NOTE, amount=15875, lines=[])
+    view = make_view(status="paid", credit_notes=[note], paid_by="credit_note")
+
+    text, html = parts(render(EmailKind.CREDIT_NOTE, view, "CN-000001"))
+
+    for body in (text, html):
+        assert "Invoice INV-000042 is paid: there is nothing left to pay." in body
+        assert "Please pay" not in body
+
+
+def test_credit_note_email_for_a_credit_note_the_invoice_does_not_have_yet_raises() -> None:
+    with pytest.raises(LookupError, match="CN-000009"):
+        render(EmailKind.CREDIT_NOTE, make_view(credit_notes=[NOTE]), "CN-000009")
+
+
+def test_each_credit_note_email_has_its_own_message_id() -> None:
+    first = message_id("inv-1", EmailKind.CREDIT_NOTE, "CN-000001", "payinvoice.local")
+    second = message_id("inv-1", EmailKind.CREDIT_NOTE, "CN-000002", "payinvoice.local")
+
+    assert first != second
+    assert first == "<credit_note.CN-000001.inv-1@payinvoice.local>"

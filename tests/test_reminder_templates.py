@@ -5,19 +5,19 @@ from email.message import EmailMessage
 
 import pytest
 
-from payinvoice.contracts import EmailKind
+from payinvoice.contracts import EmailKind, Fee, FeeKind, InvoiceView
 from payinvoice.domain.schedule import ReminderStage
 from payinvoice.emails import Recipient, render_email
 from payinvoice.reminder_templates import TEMPLATE_VARIABLES, TemplateProblem, check_template
-from tests.test_email_templates import BUYER, SENT_AT, make_view, parts
+from tests.test_email_templates import BUYER, LATE_FEE, SENT_AT, make_view, parts
 
 
 def remind(
     stage: ReminderStage, tone: str | None = None, buyer: Recipient = BUYER,
-    merchant_name: str = "Widgets GmbH",
+    merchant_name: str = "Widgets GmbH", invoice: InvoiceView | None = None,
 ) -> EmailMessage:
     return render_email(
-        kind=EmailKind.REMINDER, stage=stage.name, invoice=make_view(), buyer=buyer,
+        kind=EmailKind.REMINDER, stage=stage.name, invoice=invoice or make_view(), buyer=buyer,
         merchant_name=merchant_name, mail_from="billing@payinvoice.local", public_url="https://pay.example",
         message_id="<x@y>", sent_at=SENT_AT, reminder=stage, tone=tone,
     )
@@ -53,6 +53,46 @@ def test_a_custom_subject_and_body_replace_the_built_in_wording_in_both_parts() 
         assert "Dear Ada Buyer, please pay 158.75 EUR by 2025-02-09: https://pay.example" in body
         assert "Perhaps it slipped through" not in body  # the built-in overdue_1 wording
         assert "RF18INV000042" in body  # the facts table stays
+
+
+def test_a_custom_body_can_show_the_fee_its_stage_charged_and_every_fee_so_far() -> None:
+    interest = Fee(FeeKind.INTEREST, "Late-payment interest at 12 % a year, 7 days", 37, SENT_AT)
+    invoice = make_view(status="overdue", fees=[LATE_FEE, interest])
+    stage = ReminderStage(
+        "overdue_1", 7, subject="{{ invoice_number }}: {{ amount_due }} with fees",
+        body="{% if stage_fee %}We added a late fee of {{ stage_fee }}.{% endif %}\n\n"
+        "Fees so far ({{ fees_total }}):\n{{ fees }}",
+    )
+
+    message = remind(stage, invoice=invoice)
+
+    text, html = parts(message)
+    assert message["Subject"] == "INV-000042: 169.12 EUR with fees"
+    assert "We added a late fee of 10.00 EUR." in text
+    assert (
+        "Fees so far (10.37 EUR):\nLate fee (overdue_1): 10.00 EUR\n"
+        "Late-payment interest at 12 % a year, 7 days: 0.37 EUR"
+    ) in text
+    assert "Late fee (overdue_1): 10.00 EUR<br>\nLate-payment interest" in html
+    assert "Amount due:         169.12 EUR" in text
+
+
+def test_fee_variables_are_empty_or_zero_when_the_stage_charged_no_fee() -> None:
+    stage = ReminderStage(
+        "overdue_2", 14, body="[{% if stage_fee %}{{ stage_fee }}{% endif %}|{{ fees }}|{{ fees_total }}]",
+    )
+
+    text, _ = parts(remind(stage))
+
+    assert "[||0.00 EUR]" in text
+
+
+def test_a_stage_fee_names_only_the_fee_of_the_stage_being_sent() -> None:
+    stage = ReminderStage("overdue_2", 14, body="[{{ stage_fee }}]")
+
+    text, _ = parts(remind(stage, invoice=make_view(status="overdue", fees=[LATE_FEE])))
+
+    assert "[]" in text
 
 
 def test_the_html_part_escapes_the_merchants_text_and_the_variables() -> None:

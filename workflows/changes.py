@@ -274,6 +274,11 @@ class InvoiceChanges:
 
     def _check_extension(self, request: ExtendInput) -> date:
         self._check_changeable(ErrorType.INVOICE_NOT_EXTENDABLE, "extended")
+        if self._view.instalments:
+            raise ApplicationError(
+                "invoice has an instalment plan, whose instalments have their own due dates",
+                type=ErrorType.INVOICE_NOT_EXTENDABLE,
+            )
         assert self._view.due_date is not None
         current = date.fromisoformat(self._view.due_date)
         if (request.due_date is None) == (request.by_days is None):

@@ -21,6 +21,18 @@ Changing an open invoice (extend, pause, dispute, promise: workflows/changes.py)
 the reminder loop waits on a re-anchorable `Deadline` that, for an invoice nobody changes, emits
 the very commands the plain per-step timer did (same durations, summaries and order), which the
 recorded histories prove. Histories of changed invoices: `extended`, `paused_and_resumed`.
+Instalment plans (workflows/instalments.py) need none either: without a plan their hooks in
+`_take_step`, `_send` and `_save` change nothing and add no command. History: `instalments`.
+
+- `LATE_FEE_PATCH` ("late-fee-lines-v1", workflows/charges.py): a stage with a `late_fee`
+  charges it as a fee line and records the invoice before its reminder goes out (which shows it).
+  Ladders could carry late fees before they were charged; invoices started then send such
+  reminders without the fee and the extra snapshot. Remove (stage 3) once none of those is
+  open. Histories: `late_fee`.
+
+Late-payment interest (`InvoiceInput.late_interest`) and the buyer's balance
+(`InvoiceInput.apply_balance`) are inputs that older invoices do not have: for them the workflow
+does what it always did, so they need no patch.
 
 Webhook events ride on the existing `save_invoice` calls (`SaveInvoiceInput.events`): the
 workflow decides which events a snapshot reports, and adds no command of its own for them.
@@ -34,7 +46,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 from workflows.changes import InvoiceChanges, Wake
+from workflows.charges import InvoiceCharges
 from workflows.deadline import Deadline
+from workflows.instalments import InvoiceInstalments
 
 with workflow.unsafe.imports_passed_through():
     from activities.credit import CreditActivities
@@ -75,6 +89,7 @@ with workflow.unsafe.imports_passed_through():
         new_invoice_view,
     )
     from payinvoice.domain.credit import Outcome, Rule
+    from payinvoice.domain.discount import discount_deadline
     from payinvoice.domain.dunning import tone_of
     from payinvoice.domain.money import exponent, from_minor
     from payinvoice.domain.policy import days_late
@@ -93,7 +108,6 @@ with workflow.unsafe.imports_passed_through():
         VOIDABLE,
         DeclineReason,
         InvoiceStatus,
-        amount_due,
     )
     from payinvoice.search import (
         AMOUNT_DUE,
@@ -129,7 +143,7 @@ EMAIL = {**SIDE_EFFECT, "start_to_close_timeout": timedelta(seconds=60)}
 
 
 @workflow.defn(name=INVOICE_WORKFLOW)
-class InvoiceWorkflow(InvoiceChanges):
+class InvoiceWorkflow(InvoiceChanges, InvoiceCharges, InvoiceInstalments):
     @workflow.init
     def __init__(self, invoice: InvoiceInput) -> None:
         self._input = invoice
@@ -244,7 +258,7 @@ class InvoiceWorkflow(InvoiceChanges):
         """An operator sends a reminder already sent once more (the buyer lost it): a new
         message, numbered, recorded under `resent_reminders`."""
         async with self._lock:
-            stage = next(s for s in self._input.ladder if s.name == request.stage)
+            stage = self._ladder_stage(request.stage)
             resend = 1 + sum(r.stage == stage.name for r in self._view.resent_reminders)
             if await self._send(EmailKind.REMINDER, stage, resend=resend):
                 self._view.resent_reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
@@ -293,13 +307,17 @@ class InvoiceWorkflow(InvoiceChanges):
         async with self._lock:
             self._check_markable()
             info = workflow.current_update_info()
+            self._accrue()  # interest up to today is part of what is marked paid
             amount = self._amount_due()
             self._view.amount_paid += amount
             self._view.paid_by, self._view.paid_by_reason = "out_of_band", request.reason
             self._movements.append(
                 Movement(
-                    LedgerKind.MARK_PAID, amount, "out_of_band",
-                    info.id if info else self._view.invoice_id, workflow.now(),
+                    LedgerKind.MARK_PAID,
+                    amount,
+                    "out_of_band",
+                    info.id if info else self._view.invoice_id,
+                    workflow.now(),
                 )
             )
             self._paid_in_full()
@@ -332,21 +350,17 @@ class InvoiceWorkflow(InvoiceChanges):
     async def _decide_credit(self) -> bool:
         """The merchant's external check (when it has one), then the reservation; an order that
         needs a person waits, reserved, for their review."""
-        check = await workflow.execute_local_activity_method(
-            ScoringActivities.check_credit_externally,
-            ExternalCheckInput(
-                merchant_id=self._view.merchant_id, buyer_id=self._view.buyer_id,
-                currency=self._view.currency, amount=self._view.total,
-                day_seconds=self._input.day_seconds,
-            ),
-            **EXTERNAL_CHECK,
-        )
+        external_decision = await self._external_decision()
         decision = await workflow.execute_local_activity_method(
             CreditActivities.reserve_credit,
             ReserveCreditInput(
-                invoice_id=self._view.invoice_id, merchant_id=self._view.merchant_id,
-                buyer_id=self._view.buyer_id, currency=self._view.currency,
-                amount=self._view.total, policy=self._input.policy, external_decision=check.decision,
+                invoice_id=self._view.invoice_id,
+                merchant_id=self._view.merchant_id,
+                buyer_id=self._view.buyer_id,
+                currency=self._view.currency,
+                amount=self._view.total,
+                policy=self._input.policy,
+                external_decision=external_decision,
             ),
             **DECISION,
         )
@@ -362,6 +376,26 @@ class InvoiceWorkflow(InvoiceChanges):
             self._decided = True
             return await self._await_review()
         return True
+
+    async def _external_decision(self) -> str:
+        """The merchant's scoring answer, or "none" without asking when the checkout found no
+        external check configured: one local activity (and its database read) fewer on every
+        decision of such a merchant. Runs started before `InvoiceInput.external_check` existed
+        replay with its default and ask, as they did."""
+        if not self._input.external_check:
+            return "none"
+        check = await workflow.execute_local_activity_method(
+            ScoringActivities.check_credit_externally,
+            ExternalCheckInput(
+                merchant_id=self._view.merchant_id,
+                buyer_id=self._view.buyer_id,
+                currency=self._view.currency,
+                amount=self._view.total,
+                day_seconds=self._input.day_seconds,
+            ),
+            **EXTERNAL_CHECK,
+        )
+        return check.decision
 
     async def _await_review(self) -> bool:
         """Wait for a person up to the review deadline; a decline or no answer releases the credit."""
@@ -400,7 +434,10 @@ class InvoiceWorkflow(InvoiceChanges):
             terms = self._input.payment_terms_days
             policy = self._input.policy
             self._steps = timeline(
-                now, terms, self._input.ladder, self._input.day_seconds,
+                now,
+                terms,
+                self._input.ladder,
+                self._input.day_seconds,
                 policy.suspend_after_days_overdue if policy else None,
             )
             self._view.number = issued.number
@@ -410,10 +447,17 @@ class InvoiceWorkflow(InvoiceChanges):
             self._view.due_at = due_at(now, terms, self._input.day_seconds)
             self._view.due_date = due_date(now.date(), terms).isoformat()
             self._view.status = InvoiceStatus.OPEN
+            offer = self._view.early_payment_discount
+            if offer is not None:
+                self._view.discount_deadline = discount_deadline(now, offer, self._input.day_seconds)
             self._events.append(EventType.INVOICE_ISSUED)
             self._refresh_next_reminder()
+            if self._input.apply_balance:
+                await self._apply_balance()
             await self._save(local=True)
             self._decided = True
+            if self._view.amount_paid:  # the balance paid part of it: less exposure
+                await self._hold_credit()
         await self._send(EmailKind.INVOICE)
 
     async def _remind_until_settled(self) -> None:
@@ -449,16 +493,19 @@ class InvoiceWorkflow(InvoiceChanges):
             await workflow.execute_activity_method(
                 CreditActivities.record_settlement,
                 RecordSettlementInput(
-                    buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id,
+                    buyer_id=self._view.buyer_id,
+                    invoice_id=self._view.invoice_id,
                     days_late=days_late(self._view.due_at, last_paid_at, self._input.day_seconds),
-                    policy=self._input.policy, day_seconds=self._input.day_seconds,
+                    policy=self._input.policy,
+                    day_seconds=self._input.day_seconds,
                 ),
                 **SIDE_EFFECT,
             )
         await workflow.execute_activity_method(
             CreditActivities.reinstate_buyer,
             BuyerCreditInput(
-                buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id,
+                buyer_id=self._view.buyer_id,
+                invoice_id=self._view.invoice_id,
                 day_seconds=self._input.day_seconds,
             ),
             **SIDE_EFFECT,
@@ -467,6 +514,11 @@ class InvoiceWorkflow(InvoiceChanges):
     # Helpers
 
     async def _take_step(self, step: Step) -> None:
+        # On an instalment plan, its step as the ladder's own; None: skipped (workflows/instalments.py).
+        plan_step = self._plan_step(step)
+        if plan_step is None:
+            return
+        step = plan_step
         if step.key == OVERDUE_STEP:
             self._view.status = InvoiceStatus.OVERDUE
             self._events.append(EventType.INVOICE_OVERDUE)
@@ -476,6 +528,8 @@ class InvoiceWorkflow(InvoiceChanges):
             return
         stage = step.stage
         assert stage is not None
+        if stage.sends_email and self._charge_before_reminder(stage):
+            await self._save()  # the reminder shows the fee and the interest up to today
         if stage.sends_email and await self._send(EmailKind.REMINDER, stage):
             self._view.reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
             self._events.append(EventType.INVOICE_REMINDER_SENT)
@@ -492,6 +546,8 @@ class InvoiceWorkflow(InvoiceChanges):
         self._view.amount_paid += payment.amount
         self._movements.append(self._movement(LedgerKind.PAYMENT, payment))
         self._events.append(EventType.INVOICE_PAYMENT_RECEIVED)
+        self._accrue()
+        self._take_early_payment_discount(payment.paid_at or workflow.now())
         if self._amount_due() == 0:
             self._paid_in_full()
         await self._save()
@@ -543,8 +599,11 @@ class InvoiceWorkflow(InvoiceChanges):
 
     def _payment(self, payment: RecordPaymentInput) -> Payment:
         return Payment(
-            payment_id=payment.payment_id, amount=payment.amount, currency=payment.currency,
-            paid_at=payment.paid_at or workflow.now(), method=payment.method,
+            payment_id=payment.payment_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            paid_at=payment.paid_at or workflow.now(),
+            method=payment.method,
         )
 
     async def _suspend_buyer(self, reason: str) -> None:
@@ -552,7 +611,9 @@ class InvoiceWorkflow(InvoiceChanges):
         await workflow.execute_activity_method(
             CreditActivities.suspend_buyer,
             BuyerCreditInput(
-                buyer_id=self._view.buyer_id, invoice_id=self._view.invoice_id, reason=reason,
+                buyer_id=self._view.buyer_id,
+                invoice_id=self._view.invoice_id,
+                reason=reason,
                 day_seconds=self._input.day_seconds,
             ),
             **SIDE_EFFECT,
@@ -568,15 +629,29 @@ class InvoiceWorkflow(InvoiceChanges):
         self._view.decision = decision
         workflow.upsert_memo({"decision": decision})
 
-    async def _send(self, kind: EmailKind, reminder: ReminderStage | None = None, resend: int = 0) -> bool:
-        # A reminder carries its frozen stage (the merchant's own subject and body) and its tone.
-        stage = reminder.name if reminder else None
-        tone = tone_of(self._input.ladder, reminder.name) if reminder else None
+    async def _send(
+        self,
+        kind: EmailKind,
+        reminder: ReminderStage | None = None,
+        resend: int = 0,
+        stage: str | None = None,
+    ) -> bool:
+        # A reminder carries its frozen stage (the merchant's own subject and body) and its tone;
+        # other emails sent more than once per invoice (credit notes) name theirs in `stage`.
+        stage = reminder.name if reminder else stage
+        # On an instalment plan a reminder's stage is named after its instalment (`due-i2`).
+        name, instalment = self._plan_part(stage) if reminder and stage else (stage, None)
+        tone = tone_of(self._input.ladder, name) if reminder and name else None
         result = await workflow.execute_activity_method(
             EmailActivities.send_email,
             SendEmailInput(
-                invoice_id=self._view.invoice_id, kind=kind, stage=stage, reminder=reminder, tone=tone,
+                invoice_id=self._view.invoice_id,
+                kind=kind,
+                stage=stage,
+                reminder=reminder,
+                tone=tone,
                 resend=resend,
+                instalment=instalment,
             ),
             summary=f"send_{kind}:{stage}" if stage else f"send_{kind}",
             **EMAIL,
@@ -590,6 +665,9 @@ class InvoiceWorkflow(InvoiceChanges):
     async def _save(self, local: bool = False) -> None:
         """Record the invoice's new state: the read model, the webhook events it reports, and
         the UI's search attributes. The first snapshot reports the invoice's creation."""
+        self._follow_plan()
+        self._accrue()
+        self._move_overpayment_to_balance()
         self._upsert_search_attributes()
         events = [EventType.INVOICE_CREATED] if self._view.version == 0 else []
         events += self._events
@@ -598,26 +676,22 @@ class InvoiceWorkflow(InvoiceChanges):
         movements, self._movements = self._movements, []
         self._view.version = self._next_version()
         request = SaveInvoiceInput(
-            invoice=self._view, events=[str(e) for e in events], day_seconds=self._input.day_seconds,
+            invoice=self._view,
+            events=[str(e) for e in events],
+            day_seconds=self._input.day_seconds,
             movements=movements,
         )
         if local:
-            await workflow.execute_local_activity_method(
-                IssuingActivities.save_invoice, request, **DECISION
-            )
+            await workflow.execute_local_activity_method(IssuingActivities.save_invoice, request, **DECISION)
         else:
-            await workflow.execute_activity_method(
-                IssuingActivities.save_invoice, request, **SIDE_EFFECT
-            )
+            await workflow.execute_activity_method(IssuingActivities.save_invoice, request, **SIDE_EFFECT)
 
     async def _hold_credit(self) -> None:
         """Make the credit this invoice holds equal to what still counts as exposure."""
         held = self._amount_due() if self._view.status in EXPOSED else 0
         await workflow.execute_activity_method(
             CreditActivities.adjust_credit,
-            AdjustCreditInput(
-                invoice_id=self._view.invoice_id, amount=held, version=self._next_version()
-            ),
+            AdjustCreditInput(invoice_id=self._view.invoice_id, amount=held, version=self._next_version()),
             **SIDE_EFFECT,
         )
 
@@ -648,7 +722,7 @@ class InvoiceWorkflow(InvoiceChanges):
         self._view.next_reminder = NextReminder(upcoming.key, upcoming.at) if upcoming else None
 
     def _amount_due(self) -> int:
-        return amount_due(self._view.total, self._view.amount_paid)
+        return self._view.amount_due()
 
     def _settled(self) -> bool:
         return self._view.status in (InvoiceStatus.PAID, InvoiceStatus.VOID)

@@ -7,13 +7,19 @@ import uuid
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentMerchant, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
-from api.invoicing import invoice_out, stored_invoice
+from api.invoicing import invoice_out, live_invoice, stored_invoice, update_invoice
 from api.schemas import InvoiceOut, MarkPaidIn, RefundIn
-from payinvoice.contracts import ErrorType, InvoiceView, MarkPaidInput, RefundInput, invoice_workflow_id
+from payinvoice.balances import balance_of
+from payinvoice.contracts import (
+    BALANCE_METHOD,
+    ErrorType,
+    InvoiceView,
+    MarkPaidInput,
+    RefundInput,
+)
 from payinvoice.db.models import Merchant
 from payinvoice.domain.money import MoneyError, from_minor, to_minor
 from payinvoice.domain.status import PAYABLE, InvoiceStatus
@@ -35,6 +41,9 @@ def refund_input(view: InvoiceView, body: RefundIn) -> RefundInput:
     refund = RefundInput(refund_id=refund_id, payment_id=body.payment_id, amount=amount, reason=body.reason)
     if any(r.refund_id == refund_id for r in view.refunds):
         return refund
+    if any(p.payment_id == body.payment_id and p.method == BALANCE_METHOD for p in view.payments):
+        message = "the buyer's balance paid this: credit the invoice instead (POST …/credit-notes)"
+        raise ApiError(422, ErrorType.INVALID_REQUEST, message)
     left = view.left_to_refund(body.payment_id)
     if left is None:
         raise ApiError(422, ErrorType.PAYMENT_NOT_FOUND, f"invoice has no payment {body.payment_id!r}")
@@ -52,19 +61,33 @@ async def apply_refund(
     refund id again counts once. Used by the refunds endpoint and by Stripe's charge.refunded."""
     view = await stored_invoice(session, merchant, invoice_id)
     refund = refund_input(view, body)
+    if any(r.refund_id == refund.refund_id for r in view.refunds):
+        # Asked again: the invoice as it stands now, not the update's first answer (Temporal
+        # answers an update id it has seen with that, perhaps long out of date).
+        return await live_invoice(client, view)
+    await _check_balance_covers(session, view, refund)
     if view.status in REFUNDABLE:
-        try:
-            handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
-            update_id = f"refund:{refund.refund_id}"  # a retry racing the first joins it
-            return await handle.execute_update(InvoiceWorkflow.refund, refund, id=update_id)
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
-            view = await stored_invoice(session, merchant, invoice_id)  # its refund window closed
+        update_id = f"refund:{refund.refund_id}"  # a retry racing the first joins it
+        refunded = await update_invoice(client, invoice_id, InvoiceWorkflow.refund, refund, update_id)
+        if refunded is not None:
+            return refunded
+        view = await stored_invoice(session, merchant, invoice_id)  # its refund window closed
     if any(r.refund_id == refund.refund_id for r in view.refunds):
         return view
     closed = " (refund window closed)" if view.status == InvoiceStatus.PAID else ""
     raise ApiError(409, ErrorType.INVOICE_NOT_REFUNDABLE, f"invoice is {view.status}: no refunds{closed}")
+
+
+async def _check_balance_covers(session: AsyncSession, view: InvoiceView, refund: RefundInput) -> None:
+    """Refunding an overpaid part takes it back out of the buyer's balance: refused (409) when
+    the balance has already been spent on other invoices."""
+    if any(r.refund_id == refund.refund_id for r in view.refunds):
+        return
+    overpaid_after = max(view.amount_paid - refund.amount - view.charged(), 0)
+    taken_back = view.to_balance - overpaid_after
+    if taken_back > 0 and taken_back > await balance_of(session, view.buyer_id):
+        message = "the overpayment went to the buyer's balance, and that was spent meanwhile"
+        raise ApiError(409, "balance_spent", message)
 
 
 @router.post("/{invoice_id}/refunds", response_model=InvoiceOut)
@@ -87,9 +110,10 @@ async def mark_paid(
     with the reason; only an open, overdue or uncollectible invoice."""
     view = await stored_invoice(session, merchant, invoice_id)
     if view.status in PAYABLE:
-        handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
-        marked = await handle.execute_update(InvoiceWorkflow.mark_paid, MarkPaidInput(body.reason))
-        return invoice_out(marked, settings.public_url)
+        request = MarkPaidInput(body.reason)
+        marked = await update_invoice(client, invoice_id, InvoiceWorkflow.mark_paid, request)
+        if marked is not None:
+            return invoice_out(marked, settings.public_url)
     raise ApiError(
         409, ErrorType.INVOICE_NOT_MARKABLE_PAID, f"invoice is {view.status} and cannot be marked paid"
     )

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, status
 from sqlalchemy import select
@@ -20,9 +21,12 @@ from api.schemas import (
     BuyerUpdate,
     CreditEventOut,
     CreditHistory,
+    EarlyPaymentDiscountIO,
 )
 from api.views import buyer_out
+from payinvoice.contracts import to_document
 from payinvoice.db.models import Buyer, CreditEvent, Merchant, Settlement
+from payinvoice.domain.discount import parse_discount
 from payinvoice.domain.money import MoneyError, exponent, from_minor, to_minor
 from payinvoice.domain.policy import CreditPolicy, limit_from_history
 from payinvoice.domain.status import BuyerStatus
@@ -37,6 +41,13 @@ def checked_email(value: str) -> str:
     if not _EMAIL.fullmatch(value):  # `$` alone would let a trailing newline through
         raise ApiError(422, "invalid_email", f"{value!r} is not an email address")
     return value
+
+
+def discount_document(offer: EarlyPaymentDiscountIO | None, terms_days: int) -> dict[str, Any] | None:
+    """The buyer's early-payment discount, checked against its terms (422 `invalid_discount`)."""
+    if offer is None:
+        return None
+    return to_document(parse_discount(offer.percent, offer.days, terms_days))
 
 
 def checked_iban(value: str | None) -> str | None:
@@ -88,6 +99,7 @@ async def create_buyer(body: BuyerCreate, session: SessionDep, merchant: Current
         name=body.name, email=checked_email(body.email), currency=body.currency, exposure=0,
         payment_terms_days=body.payment_terms_days, status=BuyerStatus.ACTIVE,
         review_all=body.review_all, iban=checked_iban(body.iban), locale=body.locale,
+        early_payment_discount=discount_document(body.early_payment_discount, body.payment_terms_days),
     )
     if body.credit_limit is not None:
         buyer.credit_limit, buyer.limit_source = _credit_limit(body.credit_limit, body.currency), MANUAL
@@ -158,6 +170,9 @@ async def update_buyer(
         buyer.review_all = body.review_all
     if body.locale is not None:
         buyer.locale = body.locale
+    if "early_payment_discount" in body.model_fields_set:  # null removes it
+        offer = body.early_payment_discount
+        buyer.early_payment_discount = discount_document(offer, buyer.payment_terms_days)
     if body.status is not None and body.status != buyer.status:
         buyer.status = body.status
         buyer.suspended_reason = "manual" if body.status == BuyerStatus.SUSPENDED else None

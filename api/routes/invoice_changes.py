@@ -5,28 +5,41 @@ the body, a date not later than the current due date, an amount above what is du
 before anything reaches the workflow. A finished invoice answers 409 with the update's own code.
 """
 
+from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import APIRouter
-from temporalio.service import RPCError, RPCStatusCode
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentCaller, CurrentMerchant, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError
-from api.invoicing import invoice_out, live_invoice, stored_invoice
-from api.schemas import DisputeIn, ExtendIn, InvoiceEventOut, InvoiceOut, PauseIn, PromiseIn, ResumeIn
+from api.invoicing import invoice_out, live_invoice, stored_invoice, update_invoice
+from api.schemas import (
+    UNSTORABLE,
+    DisputeIn,
+    ExtendIn,
+    InstalmentIn,
+    InvoiceEventOut,
+    InvoiceOut,
+    PauseIn,
+    PromiseIn,
+    ResumeIn,
+)
 from payinvoice.contracts import (
     Actor,
     ErrorType,
     ExtendInput,
+    InstalmentPlanInput,
     InvoiceView,
     PauseInput,
     PromiseInput,
     ResumeInput,
-    invoice_workflow_id,
     to_document,
 )
+from payinvoice.domain.instalments import parse_plan
 from payinvoice.domain.money import MoneyError, to_minor
-from payinvoice.domain.status import FINAL, amount_due
+from payinvoice.domain.rescheduling import day_of
+from payinvoice.domain.status import FINAL
+from workflows.instalments import PLANNABLE
 from workflows.invoice import InvoiceWorkflow
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
@@ -37,12 +50,9 @@ async def _change(
 ) -> InvoiceOut:
     """Send the change to the invoice's workflow; a finished invoice is refused as it would be."""
     if view.status not in FINAL:
-        try:
-            handle = client.get_workflow_handle(invoice_workflow_id(view.invoice_id))
-            return invoice_out(await handle.execute_update(update, request), public_url)
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
+        changed = await update_invoice(client, view.invoice_id, update, request)
+        if changed is not None:
+            return invoice_out(changed, public_url)
     raise refused
 
 
@@ -132,11 +142,42 @@ async def promise_to_pay(
     """No reminders until `date`; if `amount` is not paid by then, the ladder goes on."""
     view = await stored_invoice(session, merchant, invoice_id)
     minor = to_minor(body.amount, view.currency, "amount")
-    if not 0 < minor <= amount_due(view.total, view.amount_paid):
+    if not 0 < minor <= view.amount_due():
         raise MoneyError(ErrorType.INVALID_AMOUNT, "amount must be greater than 0 and at most the amount due")
     request = PromiseInput(who=_who(caller), amount=minor, date=body.date.isoformat())
     refused = _finished(view, ErrorType.INVOICE_NOT_PROMISABLE, "promised")
     return await _change(client, view, InvoiceWorkflow.promise, request, refused, settings.public_url)
+
+
+@router.post("/{invoice_id}/instalments", response_model=InvoiceOut)
+async def plan_instalments(
+    invoice_id: str, body: list[InstalmentIn], session: SessionDep, merchant: CurrentMerchant,
+    caller: CurrentCaller, client: TemporalDep, settings: SettingsDep,
+    reason: str = Query(default="", max_length=500),
+) -> InvoiceOut:
+    """Split the amount due into 2 to 24 instalments, `[{due_date, amount}]`: due dates strictly
+    increasing and the first not before today, amounts adding up to the amount due. Each gets
+    the invoice's reminders from its own due date; the invoice is paid when all are."""
+    if UNSTORABLE.search(reason):
+        raise ApiError(422, "invalid_request", "reason must not contain NUL or unpaired surrogates")
+    view = await stored_invoice(session, merchant, invoice_id)
+    if view.status not in PLANNABLE:
+        message = f"invoice is {view.status}: an instalment plan is not possible"
+        raise ApiError(409, ErrorType.INSTALMENTS_NOT_ALLOWED, message)
+    plan = parse_plan(
+        [(item.due_date, item.amount) for item in body], view.currency, view.amount_due(), _today(view)
+    )
+    request = InstalmentPlanInput(instalments=list(plan), who=_who(caller), reason=reason)
+    refused = _finished(view, ErrorType.INSTALMENTS_NOT_ALLOWED, "paid in instalments")
+    return await _change(
+        client, view, InvoiceWorkflow.plan_instalments, request, refused, settings.public_url
+    )
+
+
+def _today(view: InvoiceView) -> date:
+    """The invoice's today: its days count from the moment of issue, in its own day length."""
+    assert view.issued_at is not None and view.issue_date is not None  # open or overdue: issued
+    return day_of(datetime.now(UTC), view.issued_at, date.fromisoformat(view.issue_date), view.day_seconds)
 
 
 @router.get("/{invoice_id}/events", response_model=list[InvoiceEventOut])

@@ -4,7 +4,6 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import CurrentMerchant, SessionDep, SettingsDep, TemporalDep
 from api.dunning import ladder_in_force
@@ -13,17 +12,20 @@ from api.invoicing import (
     checked_lines,
     checkout,
     checkout_input,
+    external_check_configured,
     find_by_order,
     invoice_memo,
     invoice_out,
     list_invoices,
     live_invoice,
     stored_invoice,
+    update_invoice,
 )
 from api.payments import apply_payment, payment_input
 from api.policies import policy_in_force
 from api.routes.buyers import get_own_buyer
 from api.schemas import InvoiceCreate, InvoiceList, InvoiceOut, PaymentIn, ReviewIn, VoidIn
+from payinvoice.balances import balance_of
 from payinvoice.contracts import (
     ErrorType,
     InvoiceView,
@@ -60,7 +62,11 @@ async def create_invoice(
     buyer = await get_own_buyer(session, merchant, body.buyer_id)
     policy = await policy_in_force(session, merchant)
     ladder = await ladder_in_force(session, merchant, buyer)
-    invoice = checkout_input(body, lines, merchant, buyer, policy, settings, ladder)
+    balance = await balance_of(session, buyer.id)
+    external = await external_check_configured(session, merchant)
+    invoice = checkout_input(
+        body, lines, merchant, buyer, policy, settings, ladder, balance, external_check=external
+    )
     await session.close()  # hold no connection while the decision is made
     started = time.perf_counter()
     memo = invoice_memo(invoice, merchant, buyer)
@@ -127,14 +133,10 @@ async def void_invoice(
     """Cancel an invoice nothing was paid on; its credit is released."""
     view = await stored_invoice(session, merchant, invoice_id)
     if view.status not in FINAL:
-        try:
-            handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
-            voided = await handle.execute_update(InvoiceWorkflow.void, VoidInput(body.reason))
+        voided = await update_invoice(client, invoice_id, InvoiceWorkflow.void, VoidInput(body.reason))
+        if voided is not None:
             return invoice_out(voided, settings.public_url)
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
-            view = await stored_invoice(session, merchant, invoice_id)
+        view = await stored_invoice(session, merchant, invoice_id)  # it finished meanwhile
     raise _not_voidable(view)
 
 
@@ -146,14 +148,10 @@ async def review_invoice(
     """Approve or decline an order waiting for review (once; only while it waits)."""
     view = await stored_invoice(session, merchant, invoice_id, client)
     if view.status == InvoiceStatus.PENDING_REVIEW:
-        try:
-            handle = client.get_workflow_handle(invoice_workflow_id(invoice_id))
-            review = ReviewInput(decision=body.decision, note=body.note)
-            reviewed = await handle.execute_update(InvoiceWorkflow.review, review)
+        review = ReviewInput(decision=body.decision, note=body.note)
+        reviewed = await update_invoice(client, invoice_id, InvoiceWorkflow.review, review)
+        if reviewed is not None:
             return invoice_out(reviewed, settings.public_url)
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
     raise ApiError(409, ErrorType.INVOICE_NOT_IN_REVIEW, f"invoice is {view.status}, not waiting for review")
 
 

@@ -55,6 +55,10 @@ class Merchant(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Last invoice number handed out; incremented in the same transaction that records it.
     last_invoice_number: Mapped[int] = mapped_column(default=0)
+    last_credit_note_number: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Late-payment interest charged on its invoices (payinvoice.domain.late_interest.LateInterest
+    # as a document); None: no interest.
+    late_interest: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # The currency of the merchant's credit policy and of `exposure`.
     currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     # Open exposure over all buyers in `currency`, capped by the policy's max_total_exposure.
@@ -99,6 +103,8 @@ class Buyer(Base):
     external_check: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     # The buyer's own reminder ladder, {"stages": [ReminderStage...]}; None: the merchant's applies.
     dunning_ladder: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # The buyer's early-payment discount ({"percent", "days"}), unless an invoice brings its own.
+    early_payment_discount: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # The buyer's bank account (compact IBAN), known to bank-statement matching; optional.
     iban: Mapped[str | None] = mapped_column(String(34), default=None)
     # The language of the buyer's emails, invoice PDFs and hosted page (payinvoice.i18n.LOCALES).
@@ -131,6 +137,34 @@ class InvoiceNumber(Base):
     invoice_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
     sequence: Mapped[int]
+
+
+class CreditNoteNumber(Base):
+    """A credit note's number, taken once: gapless per merchant like invoice numbers."""
+
+    __tablename__ = "credit_note_numbers"
+    __table_args__ = (UniqueConstraint("merchant_id", "sequence"),)
+
+    invoice_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    credit_note_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
+    sequence: Mapped[int]
+
+
+class BuyerRefund(Base):
+    """Money paid back out of a buyer's credit balance; the merchant's `reference` makes a
+    retry answer the same refund."""
+
+    __tablename__ = "buyer_refunds"
+    __table_args__ = (UniqueConstraint("buyer_id", "reference"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
+    buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"))
+    reference: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # Unpaid open, overdue and uncollectible invoices: what the receivables index holds (migration
@@ -412,7 +446,8 @@ class LedgerEntry(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"))
     buyer_id: Mapped[str] = mapped_column(ForeignKey("buyers.id"), index=True)
-    invoice_id: Mapped[str] = mapped_column(String(36))
+    # None for a buyer's own movements (a refund of its balance).
+    invoice_id: Mapped[str | None] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(32))
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))

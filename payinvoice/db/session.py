@@ -16,7 +16,11 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         # Several processes (API, worker) share the file: WAL lets readers run beside the
         # writer, and the busy timeout makes writers queue instead of failing.
-        engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
+        # The same pool as PostgreSQL's: WAL readers run in parallel, and with the default 5 + 10
+        # a burst of checkouts waiting on the writer left none for reads (500s under load).
+        engine = create_async_engine(
+            database_url, connect_args={"timeout": 30}, pool_size=10, max_overflow=20, **kwargs
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

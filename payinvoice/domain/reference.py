@@ -30,6 +30,13 @@ def invoice_number(sequence: int) -> str:
     return f"{INVOICE_PREFIX}-{sequence:06d}"
 
 
+CREDIT_NOTE_PREFIX = "CN"
+
+
+def credit_note_number(sequence: int) -> str:
+    return f"{CREDIT_NOTE_PREFIX}-{sequence:06d}"
+
+
 def invoice_number_from_reference(reference: str) -> str | None:
     """The invoice number a valid RF reference of ours was built from (`RF..INV000123` ->
     `INV-000123`), or None for a reference that is invalid or not one of ours."""

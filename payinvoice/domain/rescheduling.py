@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from payinvoice.domain.instalments import LABEL_SEPARATOR
 from payinvoice.domain.schedule import OVERDUE_AFTER_DAYS, OVERDUE_STEP, Step, day_length
 
 
@@ -26,13 +27,19 @@ def ordered(steps: list[Step]) -> list[Step]:
 
 
 def is_dunning(step: Step) -> bool:
-    """A step a hold delays: a reminder stage or a credit suspension, not the overdue transition."""
-    return step.key != OVERDUE_STEP
+    """A step a hold delays: a reminder stage or a credit suspension, not the overdue transition
+    (of the invoice, or of one instalment of its plan: `overdue-i2`)."""
+    return not (step.stage is None and step.key.partition(LABEL_SEPARATOR)[0] == OVERDUE_STEP)
 
 
 def instant_of(day: date, issued_at: datetime, issue_date: date, day_seconds: float) -> datetime:
     """The instant a calendar date begins for an invoice: days count from the moment of issue."""
     return issued_at + (day - issue_date).days * day_length(day_seconds)
+
+
+def day_of(at: datetime, issued_at: datetime, issue_date: date, day_seconds: float) -> date:
+    """The calendar date an instant falls on for an invoice (`instant_of` the other way round)."""
+    return issue_date + timedelta(days=(at - issued_at) // day_length(day_seconds))
 
 
 def reanchor(

@@ -1,13 +1,16 @@
 """The email activity sends each (invoice, kind, stage) once, and tells lasting refusals apart."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
-from payinvoice.contracts import EmailKind, SaveInvoiceInput, SendEmailInput
+from payinvoice.contracts import CreditNote, EmailKind, SaveInvoiceInput, SendEmailInput
 from payinvoice.mailsink import MailSink
 from payinvoice.settings import Settings
+from tests.documents.pdf import needs_pdf, pdf_text
 from tests.utils.rows import invoice_view, merchant_and_buyer
 from tests.utils.waiting import mails_to
 
@@ -51,3 +54,23 @@ async def test_a_permanent_refusal_is_returned_not_retried(sessions, settings, m
 
     assert not result.delivered
     assert result.error is not None and result.error.startswith("550")
+
+
+@needs_pdf
+async def test_a_credit_note_email_carries_the_credit_notes_pdf(sessions, settings, mail: MailSink) -> None:
+    merchant, buyer = await merchant_and_buyer(sessions)
+    view = invoice_view(merchant, buyer)
+    view.number, view.status = "INV-000002", "open"
+    view.credit_notes = [CreditNote("cn-key-1", "CN-000001", 2500, "Damaged widget", datetime.now(UTC))]
+    await ActivityEnvironment().run(IssuingActivities(sessions).save_invoice, SaveInvoiceInput(view))
+    request = SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.CREDIT_NOTE, stage="CN-000001")
+
+    result = await ActivityEnvironment().run(email_activities(sessions, settings).send_email, request)
+
+    assert result.delivered
+    [received] = mails_to(mail, buyer.email)
+    assert received["Subject"] == "Credit note CN-000001 for invoice INV-000002"
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_filename() == "CN-000001.pdf"
+    text = pdf_text(attachment.get_content())
+    assert "Credit note CN-000001" in text and "Amount credited 25.00 EUR" in text

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from payinvoice.adjustments import FEE_MESSAGES
 from payinvoice.documents import _ENV as DOCUMENTS_ENV
 from payinvoice.documents import STATUS_LABELS
 from payinvoice.domain.lines import Line, price_lines
@@ -55,7 +56,7 @@ def test_dates_and_rates() -> None:
 
 
 def _messages() -> set[str]:
-    found = set(STATUS_LABELS.values())
+    found = set(STATUS_LABELS.values()) | set(FEE_MESSAGES)
     for env in (DOCUMENTS_ENV, EMAILS_ENV):
         for name in env.list_templates():
             if name.startswith("webhook_disabled"):  # to the merchant, in English

@@ -114,6 +114,11 @@ OBJECT: dict[Endpoint, Body] = {
     ("POST", "/v1/invoices/{invoice_id}/resume"): lambda _: {},
     ("POST", "/v1/invoices/{invoice_id}/resolve-dispute"): lambda _: {},
     ("POST", "/v1/invoices/{invoice_id}/promise"): lambda _: {"amount": "1.00", "date": "2099-01-01"},
+    ("POST", "/v1/invoices/{invoice_id}/credit-notes"): lambda _: {"amount": "1.00", "reason": "not mine"},
+    ("POST", "/v1/buyers/{buyer_id}/refunds"): lambda _: {"amount": "1.00", "reference": "not-mine"},
+    ("POST", "/v1/invoices/{invoice_id}/instalments"): lambda _: [
+        {"due_date": "2099-01-01", "amount": "1.00"}, {"due_date": "2099-02-01", "amount": "1.00"},
+    ],
     ("GET", "/v1/webhook-endpoints/{endpoint_id}"): None,
     ("DELETE", "/v1/webhook-endpoints/{endpoint_id}"): None,
     ("GET", "/v1/webhook-endpoints/{endpoint_id}/deliveries"): None,
@@ -140,6 +145,8 @@ OWN: dict[Endpoint, Body] = {
     ("PUT", "/v1/settings/dunning"): lambda _: {},
     ("GET", "/v1/settings/bank-details"): None,
     ("PUT", "/v1/settings/bank-details"): lambda _: {},
+    ("GET", "/v1/settings/late-interest"): None,
+    ("PUT", "/v1/settings/late-interest"): lambda _: {"mode": "off"},
     ("GET", "/v1/reports/credit"): None,
     ("GET", "/v1/reports/aging"): None,
     ("GET", "/v1/reports/dso"): None,
@@ -234,10 +241,12 @@ async def _call(
 
 async def _owner_unchanged(client: httpx.AsyncClient, owner: Owner) -> None:
     buyer = await client.get(f"/v1/buyers/{owner.buyer['id']}", headers=owner.headers)
-    assert (buyer.json()["credit_limit"], buyer.json()["status"]) == ("100000.00", "active"), buyer.text
+    got = buyer.json()
+    assert (got["credit_limit"], got["status"], got["balance"]) == ("100000.00", "active", "0.00"), buyer.text
     invoice = await client.get(f"/v1/invoices/{owner.invoice['id']}", headers=owner.headers)
     got = invoice.json()
     assert (got["status"], got["amount_paid"], got["payments"]) == ("open", "0.00", []), invoice.text
+    assert (got["charged"], got["credit_notes"]) == (got["total"], []), invoice.text
     listed = await client.get("/v1/invoices", headers=owner.headers)
     assert [i["id"] for i in listed.json()["data"]] == [owner.invoice["id"]]
     endpoint = await client.get(f"/v1/webhook-endpoints/{owner.endpoint_id}", headers=owner.headers)

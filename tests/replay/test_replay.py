@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.utils.histories import HISTORIES
+from workflows.charges import LATE_FEE_PATCH
 from workflows.invoice import REFUND_WINDOW_PATCH, InvoiceWorkflow
 
 RECORDED: dict[str, Any] = {
@@ -21,6 +22,8 @@ def test_every_lifecycle_path_has_a_recorded_history() -> None:
     assert {"paid_in_two_parts", "full_ladder_then_paid", "voided", "declined", "overpaid"} <= set(RECORDED)
     assert {"extended", "paused_and_resumed"} <= set(RECORDED)  # changing an open invoice
     assert "refunded_then_paid_again" in RECORDED  # the refund window (REFUND_WINDOW_PATCH)
+    assert "late_fee" in RECORDED  # a ladder with late fees (LATE_FEE_PATCH)
+    assert "instalments" in RECORDED  # an instalment plan, its first instalment paid
 
 
 def _patches(name: str) -> set[str]:
@@ -37,6 +40,11 @@ def _patches(name: str) -> set[str]:
 def test_only_the_refund_path_recorded_the_refund_window_patch() -> None:
     assert REFUND_WINDOW_PATCH in _patches("refunded_then_paid_again")
     assert REFUND_WINDOW_PATCH not in _patches("paid_in_two_parts")  # recorded before the patch
+
+
+def test_only_a_ladder_with_late_fees_recorded_the_late_fee_patch() -> None:
+    assert LATE_FEE_PATCH in _patches("late_fee")
+    assert LATE_FEE_PATCH not in _patches("full_ladder_then_paid")  # its stages charge no fee
 
 
 @pytest.mark.parametrize("name", sorted(RECORDED))

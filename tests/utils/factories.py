@@ -28,6 +28,15 @@ async def create_merchant(api: httpx.AsyncClient, name: str = "Widgets GmbH", **
     return response.json()["api_key"]
 
 
+async def create_merchant_account(
+    api: httpx.AsyncClient, name: str = "Widgets GmbH", **fields: Any
+) -> dict[str, Any]:
+    """A new merchant as `POST /v1/merchants` answers it: `{id, name, api_key}`."""
+    response = await api.post("/v1/merchants", json={"name": name} | fields, headers=auth(ADMIN_KEY))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 async def create_key(api: httpx.AsyncClient, merchant_key: str, role: str) -> dict[str, Any]:
     """A new key of `role` for the merchant of `merchant_key`: `{id, role, key, signing_secret}`."""
     response = await api.post("/v1/keys", json={"role": role}, headers=auth(merchant_key))

@@ -5,7 +5,7 @@ what the buyer's open invoices still owe, and each email went out once."""
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from tests.utils.factories import auth
+from tests.utils.waiting import eventually
 
 # Statuses whose amount due counts against the buyer's credit line (README: the lifecycle).
 EXPOSED = {"pending", "pending_review", "open", "overdue"}
@@ -23,17 +24,33 @@ def cents(amount: str) -> int:
 
 
 def check_amounts(invoice: dict[str, Any]) -> None:
-    """amount_paid + amount_due - overpaid == total, nothing negative, no payment id twice, and
-    amount_paid is exactly the sum of the applied payments."""
+    """amount_paid + amount_due - overpaid == charged (the total plus fees, less credit notes and
+    a discount taken), nothing negative, no payment id twice, the overpaid amount went to the
+    buyer's balance, and amount_paid is exactly the sum of the applied payments less their refunds
+    (at least that when the invoice was marked paid out of band)."""
     total, paid = cents(invoice["total"]), cents(invoice["amount_paid"])
     due, over = cents(invoice["amount_due"]), cents(invoice["overpaid_amount"])
     where = f"invoice {invoice['id']} ({invoice['status']})"
-    assert min(total, paid, due, over) >= 0, f"{where}: a negative amount: {invoice}"
-    assert paid + due - over == total, f"{where}: {paid} + {due} - {over} != {total}"
+    charged = cents(invoice.get("charged", invoice["total"]))
+    fees = sum(cents(f["amount"]) for f in invoice.get("fees", []))
+    credited = sum(cents(n["amount"]) for n in invoice.get("credit_notes", []))
+    discount = cents(invoice.get("discount") or "0")
+    assert charged == total + fees - credited - discount, f"{where}: charged {charged}: {invoice}"
+    assert min(total, charged, paid, due, over) >= 0, f"{where}: a negative amount: {invoice}"
+    assert paid + due - over == charged, f"{where}: {paid} + {due} - {over} != {charged}"
+    if "credited_to_balance" in invoice:
+        to_balance = cents(invoice["credited_to_balance"])
+        assert to_balance == over, f"{where}: {to_balance} to the balance, overpaid {over}"
     assert due == 0 or over == 0, f"{where}: both due and overpaid"
     ids = [p["payment_id"] for p in invoice["payments"] + invoice.get("unapplied_payments", [])]
     assert len(ids) == len(set(ids)), f"{where}: a payment counted twice: {ids}"
-    assert paid == sum(cents(p["amount"]) for p in invoice["payments"]), f"{where}: {invoice['payments']}"
+    # Refunds give back part of the payments; marking paid out of band adds what was due.
+    applied = sum(cents(p["amount"]) for p in invoice["payments"])
+    applied -= sum(cents(r["amount"]) for r in invoice.get("refunds", []))
+    if invoice.get("paid_by") == "out_of_band":
+        assert paid >= applied, f"{where}: {paid} < {applied} of payments less refunds"
+    else:
+        assert paid == applied, f"{where}: {invoice['payments']} less {invoice.get('refunds', [])}"
     if invoice["status"] == "paid":
         assert due == 0, where
     if invoice["status"] in ("open", "overdue", "uncollectible"):
@@ -87,3 +104,34 @@ def check_emails_once(messages: Iterable[EmailMessage]) -> dict[tuple[str, str, 
     twice = {key: ids for key, ids in by_key.items() if len(ids) > 1}
     assert not twice, f"two different emails for the same (invoice, kind, stage): {twice}"
     return {key: next(iter(ids)) for key, ids in by_key.items()}
+
+
+async def no_differences(find: Callable[[], Awaitable[list[Any]]], within: float = 30) -> None:
+    """Poll `find` until it finds no difference (what it checks follows a moment later); fail
+    with the last differences it found if it never gets there."""
+    last: list[Any] = []
+
+    async def agrees() -> bool:
+        nonlocal last
+        last = await find()
+        return not last
+
+    try:
+        await eventually(agrees, within)
+    except AssertionError:
+        raise AssertionError("\n".join(map(str, last))) from None
+
+
+async def ledger_differences(api: httpx.AsyncClient, key: str) -> list[dict[str, Any]]:
+    """What `GET /v1/ledger/check` finds for the merchant of `key`: every invoice and buyer figure
+    the ledger disagrees with ([] when consistent)."""
+    response = await api.get("/v1/ledger/check", headers=auth(key))
+    assert response.status_code == 200, response.text
+    check = response.json()
+    assert check["consistent"] == (not check["differences"]), check
+    return check["differences"]
+
+
+async def ledger_agrees(api: httpx.AsyncClient, key: str, within: float = 30) -> None:
+    """Wait until the ledger check reports no difference; fail with the differences otherwise."""
+    await no_differences(lambda: ledger_differences(api, key), within)

@@ -2,6 +2,7 @@
 after days overdue, the merchant's exposure cap, manual review and the external credit check."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from payinvoice.contracts import CreditDecision
+from payinvoice.contracts import CreditDecision, invoice_workflow_id
 from payinvoice.mailsink import MailSink
 from tests.utils.credit import (
     SCORING_SECRET,
@@ -570,6 +571,37 @@ async def test_a_review_from_the_external_check_waits_for_review(
     invoice = await pending_review(api, key, buyer["id"])
 
     assert (invoice["decision"]["outcome"], invoice["decision"]["rule"]) == ("review", "external_check")
+
+
+async def _local_activities(client: Client, invoice_id: str) -> list[str]:
+    """The local activities an invoice's workflow ran, in order, from the markers in its history."""
+    history = await client.get_workflow_handle(invoice_workflow_id(invoice_id)).fetch_history()
+    return [
+        json.loads(event.marker_recorded_event_attributes.details["data"].payloads[0].data)["activity_type"]
+        for event in history.events
+        if event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+
+
+async def test_a_merchant_without_an_external_check_is_decided_without_asking(
+    api: httpx.AsyncClient, temporal_client: Client, scoring: ScoringServer
+) -> None:
+    """The checkout freezes whether the merchant has a scoring endpoint: without one the decision
+    runs no `check_credit_externally` (one local activity fewer); with one it asks."""
+    plain = await create_merchant(api)
+    checked = await create_merchant(api)
+    await configure_credit_check(api, checked, scoring.url)
+    scoring.approve()
+
+    without = await checkout(api, plain, (await create_policy_buyer(api, plain))["id"])
+    with_check = await checkout(api, checked, (await create_policy_buyer(api, checked))["id"])
+
+    assert (without.status_code, with_check.status_code) == (201, 201), (without.text, with_check.text)
+    decision = ["reserve_credit", "assign_invoice_number", "save_invoice"]
+    assert await _local_activities(temporal_client, without.json()["id"]) == decision
+    assert await _local_activities(temporal_client, with_check.json()["id"]) == [
+        "check_credit_externally", *decision
+    ]
 
 
 async def test_an_approval_with_a_limit_sets_a_policy_buyers_limit(
