@@ -29,7 +29,7 @@ test: lint
 # The reliability suite in full (tests/reliability; `make test` runs it short).
 .PHONY: test-reliability
 test-reliability: lint
-	PAYINVOICE_RELIABILITY=full $(PY) -m pytest -m reliability
+	PAYINVOICE_RELIABILITY=full $(PY) -m pytest -m reliability -o timeout=1800
 
 clean:
 	rm -rf .data

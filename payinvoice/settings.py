@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     encryption_old_keys: SecretStr | None = None
     # Comma-separated origins of the Temporal UI allowed to call /codec/* from the browser.
     codec_cors_origins: str = "http://localhost:8233"
+    # Production (docker-compose.yml) sets this: the API, the worker and the migration then refuse
+    # to start without an admin key and an encryption key rather than run open or in clear.
+    require_secrets: bool = False
     # Largest request body the API reads; a larger one is answered 413 `payload_too_large`.
     max_body_bytes: int = 1024 * 1024
 
@@ -61,6 +64,18 @@ class Settings(BaseSettings):
         if value <= 0:
             raise ValueError("must be positive")
         return value
+
+    @model_validator(mode="after")
+    def _secrets_present(self) -> "Settings":
+        if self.require_secrets:
+            missing = [
+                f"PAYINVOICE_{name.upper()}"
+                for name in ("admin_key", "encryption_key")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(f"{' and '.join(missing)} must be set (PAYINVOICE_REQUIRE_SECRETS is on)")
+        return self
 
 
 @lru_cache

@@ -5,6 +5,7 @@ import asyncio
 import os
 import socket
 import sys
+import threading
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -55,8 +56,35 @@ def _database_params() -> list[Any]:
     return params
 
 
+# Before pytest-timeout (pyproject.toml) stops a hung test, the stacks of the session loop's
+# tasks go to stderr: a loop idle in `select` shows nothing in a thread dump.
+HUNG_TEST_SECONDS = 360.0
+_session_loop: list[asyncio.AbstractEventLoop] = []
+
+
+def _print_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = asyncio.all_tasks(loop)
+    print(f"\n=== a test has run {HUNG_TEST_SECONDS:.0f} s; its loop's {len(tasks)} tasks:", file=sys.stderr)
+    for task in tasks:
+        task.print_stack(limit=12, file=sys.stderr)
+
+
+@pytest.fixture(autouse=True)
+def report_a_hung_test() -> Iterator[None]:
+    def report() -> None:
+        for loop in _session_loop:
+            loop.call_soon_threadsafe(_print_tasks, loop)
+
+    timer = threading.Timer(HUNG_TEST_SECONDS, report)
+    timer.daemon = True
+    timer.start()
+    yield
+    timer.cancel()
+
+
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    _session_loop.append(asyncio.get_running_loop())
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=list(DEV_SERVER_ARGS),

@@ -15,12 +15,7 @@ SERVICES = {"postgres", "temporal", "temporal-ui", "mailcatcher", "migrate", "ap
 def _docker_compose(*args: str) -> subprocess.CompletedProcess[str]:
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose is not installed")
-    # The secrets are deliberately required (no default for a secret); give them dummy values.
-    env = {
-        **os.environ,
-        "PAYINVOICE_ADMIN_KEY": "test-admin-key",
-        "PAYINVOICE_ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PAYINVOICE_")}
     return subprocess.run(
         ["docker-compose", *args],
         cwd=ROOT,
@@ -35,6 +30,12 @@ def _docker_compose(*args: str) -> subprocess.CompletedProcess[str]:
 def test_docker_compose_file_is_valid() -> None:
     result = _docker_compose("config", "-q")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_stack_requires_both_secrets_at_start() -> None:
+    config = _docker_compose("config")
+    assert config.returncode == 0, config.stderr
+    assert 'PAYINVOICE_REQUIRE_SECRETS: "true"' in config.stdout
 
 
 def test_compose_runs_every_part_of_the_stack() -> None:

@@ -44,6 +44,11 @@ GIVE_UP = {
     "start_to_close_timeout": timedelta(seconds=60),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
 }
+# An endpoint is disabled only once it has failed this many attempts as well as a whole window:
+# with a day of a fraction of a second, one slow attempt on a loaded machine used up the window.
+# Behind a patch: deliveries recorded before it gave up after a window alone.
+MIN_ATTEMPTS = 3
+MIN_ATTEMPTS_PATCH = "webhook-min-attempts-v1"
 
 
 @workflow.defn(name=WEBHOOK_DELIVERY_WORKFLOW)
@@ -73,18 +78,20 @@ class WebhookDeliveryWorkflow:
 
     async def _deliver(self, request: WebhookDeliveryInput, delivery: DeliverWebhookInput) -> None:
         """Attempt, and after each failure wait the next back-off; give up once the endpoint has
-        been failing for the whole window (one day)."""
+        been failing for the whole window (one day) and for MIN_ATTEMPTS attempts."""
         window_ends = workflow.now() + timedelta(seconds=request.day_seconds)
         waits = iter(delivery_backoff(request.day_seconds).waits())
+        attempts = 0
         while True:
             result = await workflow.execute_activity_method(
                 WebhookActivities.deliver_webhook, delivery,
                 summary=f"deliver_webhook:{delivery.delivery_id}", **ATTEMPT,
             )
+            attempts += 1
             if result.done:
                 return
             wait = next(waits, None)
-            if wait is None or workflow.now() >= window_ends:
+            if wait is None or (workflow.now() >= window_ends and _tried_enough(attempts)):
                 break
             await workflow.sleep(wait, summary="webhook back-off")
         await workflow.execute_activity_method(
@@ -92,3 +99,7 @@ class WebhookDeliveryWorkflow:
             WebhookFailedInput(request.endpoint_id, delivery.delivery_id),
             **GIVE_UP,
         )
+
+
+def _tried_enough(attempts: int) -> bool:
+    return attempts >= MIN_ATTEMPTS or not workflow.patched(MIN_ATTEMPTS_PATCH)

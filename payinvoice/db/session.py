@@ -11,11 +11,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from payinvoice.db.writers import queue_writers
+
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         # Several processes (API, worker) share the file: WAL lets readers run beside the
-        # writer, and the busy timeout makes writers queue instead of failing.
+        # writer, writers of one process take turns (payinvoice/db/writers.py), and the busy
+        # timeout makes those of different processes wait instead of failing.
         # The same pool as PostgreSQL's: WAL readers run in parallel, and with the default 5 + 10
         # a burst of checkouts waiting on the writer left none for reads (500s under load).
         engine = create_async_engine(
@@ -31,6 +34,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        queue_writers(engine)
         return engine
     return create_async_engine(database_url, pool_size=10, max_overflow=20, **kwargs)
 

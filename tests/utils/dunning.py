@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from tests.utils.factories import auth
+from tests.utils.factories import auth, create_buyer, create_merchant, issue
 
 DUNNING = "/v1/settings/dunning"
 
@@ -40,3 +40,11 @@ async def set_buyer_ladder(
 ) -> httpx.Response:
     ladder = None if stages is None else {"stages": stages}
     return await api.patch(f"/v1/buyers/{buyer_id}", json={"dunning_ladder": ladder}, headers=auth(key))
+
+
+async def issue_on_ladder(api: httpx.AsyncClient, stages: list[dict[str, Any]], terms: int) -> dict[str, Any]:
+    """A new merchant's key, its buyer on net `terms` and an open invoice on the ladder `stages`."""
+    key = await create_merchant(api)
+    await put_ladder(api, key, stages)
+    buyer = await create_buyer(api, key, payment_terms_days=terms)
+    return {"key": key, "buyer": buyer, "invoice": await issue(api, key, buyer["id"])}

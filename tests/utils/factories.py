@@ -75,6 +75,13 @@ async def checkout(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: An
     return await api.post("/v1/invoices", json=checkout_body(buyer_id, **fields), headers=auth(key))
 
 
+async def issue(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> dict[str, Any]:
+    """A checkout that must be approved at once (201): the open invoice."""
+    response = await checkout(api, key, buyer_id, **fields)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 async def post_payment(api: httpx.AsyncClient, key: str, invoice_id: str, **fields: Any) -> httpx.Response:
     """Report a payment of the whole default checkout (119.00 EUR) under a fresh payment_id;
     `fields` override or add to the body."""

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
+from tests.utils.factories import auth, create_buyer, create_merchant, error_code, issue, post_payment
 from tests.utils.invariants import ledger_agrees
 
 
@@ -19,10 +19,8 @@ async def merchant(api: httpx.AsyncClient) -> dict[str, Any]:
     return {"key": key, "buyer": await create_buyer(api, key)}
 
 
-async def issue(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, Any]:
-    response = await checkout(api, merchant["key"], merchant["buyer"]["id"])
-    assert response.status_code == 201, response.text
-    return response.json()
+async def issue_to(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, Any]:
+    return await issue(api, merchant["key"], merchant["buyer"]["id"])
 
 
 async def balance(api: httpx.AsyncClient, merchant: dict[str, Any]) -> str:
@@ -33,7 +31,7 @@ async def balance(api: httpx.AsyncClient, merchant: dict[str, Any]) -> str:
 
 async def overpay(api: httpx.AsyncClient, merchant: dict[str, Any], amount: str) -> dict[str, Any]:
     """A new invoice of 119.00 EUR paid with `amount`: what exceeds 119.00 goes to the balance."""
-    invoice = await issue(api, merchant)
+    invoice = await issue_to(api, merchant)
     paid = await post_payment(api, merchant["key"], invoice["id"], amount=amount)
     assert paid.status_code == 200, paid.text
     return paid.json()
@@ -74,7 +72,7 @@ async def test_the_next_invoice_takes_the_balance_at_issue_as_a_payment(
 ) -> None:
     await overpay(api, merchant, "150.00")
 
-    invoice = await issue(api, merchant)
+    invoice = await issue_to(api, merchant)
 
     [payment] = invoice["payments"]
     assert (payment["method"], payment["amount"]) == ("credit_balance", "31.00")
@@ -87,7 +85,7 @@ async def test_a_balance_covering_the_whole_invoice_pays_it_at_issue(
 ) -> None:
     await overpay(api, merchant, "250.00")  # 131.00 to the balance
 
-    invoice = await issue(api, merchant)
+    invoice = await issue_to(api, merchant)
 
     paid_by = (invoice["status"], invoice["paid_by"], invoice["amount_due"])
     assert paid_by == ("paid", "credit_balance", "0.00")
@@ -100,8 +98,8 @@ async def test_the_balance_pays_the_buyers_invoices_in_the_order_they_are_issued
 ) -> None:
     await overpay(api, merchant, "269.00")  # 150.00 to the balance
 
-    first = await issue(api, merchant)
-    second = await issue(api, merchant)
+    first = await issue_to(api, merchant)
+    second = await issue_to(api, merchant)
 
     assert (first["status"], first["amount_due"]) == ("paid", "0.00")
     assert (second["status"], second["amount_paid"], second["amount_due"]) == ("open", "31.00", "88.00")
@@ -114,7 +112,7 @@ async def test_an_invoice_of_another_buyer_does_not_take_the_balance(
     await overpay(api, merchant, "150.00")
     other = {"key": merchant["key"], "buyer": await create_buyer(api, merchant["key"])}
 
-    invoice = await issue(api, other)
+    invoice = await issue_to(api, other)
 
     assert (invoice["payments"], invoice["amount_due"]) == ([], "119.00")
     assert await balance(api, merchant) == "31.00"
@@ -181,7 +179,7 @@ async def test_a_payment_made_from_the_balance_cannot_be_refunded_as_a_payment(
     api: httpx.AsyncClient, merchant: dict[str, Any]
 ) -> None:
     await overpay(api, merchant, "150.00")
-    invoice = await issue(api, merchant)
+    invoice = await issue_to(api, merchant)
     [payment] = invoice["payments"]
 
     response = await refund_payment(api, merchant, invoice, payment["payment_id"], "1.00")
@@ -209,7 +207,7 @@ async def test_refunding_an_overpayment_the_balance_already_spent_answers_409(
 ) -> None:
     paid = await overpay(api, merchant, "150.00")
     [payment] = paid["payments"]
-    await issue(api, merchant)  # takes the 31.00
+    await issue_to(api, merchant)  # takes the 31.00
 
     response = await refund_payment(api, merchant, paid, payment["payment_id"], "31.00")
 
@@ -219,8 +217,8 @@ async def test_refunding_an_overpayment_the_balance_already_spent_answers_409(
 
 async def test_balances_agree_with_the_ledger(api: httpx.AsyncClient, merchant: dict[str, Any]) -> None:
     await overpay(api, merchant, "269.00")  # 150.00 to the balance
-    await issue(api, merchant)  # paid from the balance
-    partly = await issue(api, merchant)  # 31.00 from the balance
+    await issue_to(api, merchant)  # paid from the balance
+    partly = await issue_to(api, merchant)  # 31.00 from the balance
     await post_payment(api, merchant["key"], partly["id"], amount="100.00")  # 12.00 back to it
     await refund(api, merchant, "2.00", "bank-transfer-1")
 

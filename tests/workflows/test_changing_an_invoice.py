@@ -12,8 +12,8 @@ import pytest
 from temporalio.client import Client
 
 from payinvoice.mailsink import MailSink
-from tests.utils.dunning import put_ladder, stage
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
+from tests.utils.dunning import issue_on_ladder, stage
+from tests.utils.factories import auth, error_code, post_payment
 from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, invoice_reaches, mails_to
 
@@ -33,12 +33,7 @@ async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterat
 @pytest.fixture
 async def issued(fast_api: httpx.AsyncClient) -> dict[str, Any]:
     """A merchant key, its buyer and an open invoice on LADDER, net TERMS."""
-    key = await create_merchant(fast_api)
-    await put_ladder(fast_api, key, LADDER)
-    buyer = await create_buyer(fast_api, key, payment_terms_days=TERMS)
-    response = await checkout(fast_api, key, buyer["id"])
-    assert response.status_code == 201, response.text
-    return {"key": key, "buyer": buyer, "invoice": response.json()}
+    return await issue_on_ladder(fast_api, LADDER, TERMS)
 
 
 async def change(api: httpx.AsyncClient, issued: dict[str, Any], action: str, **body: Any) -> httpx.Response:

@@ -12,7 +12,7 @@ import pytest
 
 from payinvoice.mailsink import MailSink
 from tests.documents.pdf import needs_pdf, pdf_text
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
+from tests.utils.factories import auth, create_buyer, create_merchant, error_code, issue, post_payment
 from tests.utils.invariants import ledger_agrees
 from tests.utils.waiting import eventually, mails_to
 
@@ -26,16 +26,14 @@ async def merchant(api: httpx.AsyncClient) -> dict[str, Any]:
     return {"key": key, "buyer": await create_buyer(api, key)}
 
 
-async def issue(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, Any]:
-    response = await checkout(api, merchant["key"], merchant["buyer"]["id"])
-    assert response.status_code == 201, response.text
-    return response.json()
+async def issue_to(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, Any]:
+    return await issue(api, merchant["key"], merchant["buyer"]["id"])
 
 
 @pytest.fixture
 async def invoice(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, Any]:
     """An open invoice of 119.00 EUR."""
-    return await issue(api, merchant)
+    return await issue_to(api, merchant)
 
 
 async def credit(
@@ -75,12 +73,12 @@ async def test_a_partial_credit_note_reduces_the_amount_due(
 async def test_credit_notes_are_numbered_gapless_per_merchant(
     api: httpx.AsyncClient, merchant: dict[str, Any], invoice: dict[str, Any]
 ) -> None:
-    other_invoice = await issue(api, merchant)
+    other_invoice = await issue_to(api, merchant)
     other_merchant = {"key": await create_merchant(api, "Gadgets AG")}
     other_merchant["buyer"] = await create_buyer(api, other_merchant["key"])
 
     first = await credited(api, merchant, invoice, amount="1.00")
-    elsewhere = await credited(api, other_merchant, await issue(api, other_merchant), amount="1.00")
+    elsewhere = await credited(api, other_merchant, await issue_to(api, other_merchant), amount="1.00")
     second = await credited(api, merchant, other_invoice, amount="2.00")
     third = await credited(api, merchant, invoice, amount="3.00")
 
@@ -181,7 +179,7 @@ async def test_credit_notes_agree_with_the_ledger(
     api: httpx.AsyncClient, merchant: dict[str, Any], invoice: dict[str, Any]
 ) -> None:
     await credited(api, merchant, invoice, amount="19.00")
-    paid = await issue(api, merchant)
+    paid = await issue_to(api, merchant)
     await post_payment(api, merchant["key"], paid["id"])
     await credited(api, merchant, paid, amount="9.00")
 

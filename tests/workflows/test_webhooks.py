@@ -226,6 +226,23 @@ async def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_the_merc
     assert len(receiver.received()) == len(first["attempts"])  # nothing more once disabled
 
 
+async def test_an_endpoint_is_tried_again_after_a_failure_that_outlasted_a_short_window(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
+) -> None:
+    # A day of 50 ms is over before the first failed attempt has been answered.
+    receiver.script(Answer(503), Answer(200))
+    async with api_for_day(FAST_DAY) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url, events=["invoice.issued"])
+        await checkout(api, key, (await create_buyer(api, key, payment_terms_days=365))["id"])
+
+        [delivery] = await delivered(api, key, hook["id"], 1)
+        endpoint = (await api.get(f"{PATH}/{hook['id']}", headers=auth(key))).json()
+
+    assert [a["status_code"] for a in delivery["attempts"]] == [503, 200]
+    assert endpoint["status"] == "enabled"
+
+
 async def test_retry_resends_a_delivery_with_the_same_webhook_id(
     api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
 ) -> None:
