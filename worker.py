@@ -51,6 +51,7 @@ def build_worker(
         task_queue=settings.temporal_task_queue,
         workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow],
         workflow_runner=WORKFLOW_RUNNER,
+        max_cached_workflows=settings.worker_max_cached_workflows,
         activities=[
             scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
             credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,

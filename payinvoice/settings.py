@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Port of the worker's Prometheus endpoint for the Temporal SDK's metrics; 0 turns it off.
     worker_metrics_port: int = 9464
+    # Invoice workflows the worker keeps in memory between their tasks (Temporal's sticky cache):
+    # what bounds its memory however many invoices are open; an evicted one is replayed.
+    worker_max_cached_workflows: int = 1000
     # Payload encryption (payinvoice/codec.py): base64 of 32 bytes, never a default. Old keys
     # (comma-separated) still decrypt during a rotation. Unset = payloads are stored in clear.
     encryption_key: SecretStr | None = None

@@ -82,6 +82,17 @@ async def issue(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) 
     return response.json()
 
 
+async def create_account(api: httpx.AsyncClient) -> dict[str, Any]:
+    """A new merchant's key and a buyer of its own: `{"key", "buyer"}`."""
+    key = await create_merchant(api)
+    return {"key": key, "buyer": await create_buyer(api, key)}
+
+
+async def issue_to(api: httpx.AsyncClient, account: dict[str, Any]) -> dict[str, Any]:
+    """An open invoice of the default checkout (119.00 EUR) to the account's buyer."""
+    return await issue(api, account["key"], account["buyer"]["id"])
+
+
 async def post_payment(api: httpx.AsyncClient, key: str, invoice_id: str, **fields: Any) -> httpx.Response:
     """Report a payment of the whole default checkout (119.00 EUR) under a fresh payment_id;
     `fields` override or add to the body."""

@@ -9,18 +9,20 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.utils.factories import auth, create_buyer, create_merchant, error_code, issue, post_payment
+from tests.utils.factories import (
+    auth,
+    create_account,
+    create_buyer,
+    error_code,
+    issue_to,
+    post_payment,
+)
 from tests.utils.invariants import ledger_agrees
 
 
 @pytest.fixture
 async def merchant(api: httpx.AsyncClient) -> dict[str, Any]:
-    key = await create_merchant(api)
-    return {"key": key, "buyer": await create_buyer(api, key)}
-
-
-async def issue_to(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, Any]:
-    return await issue(api, merchant["key"], merchant["buyer"]["id"])
+    return await create_account(api)
 
 
 async def balance(api: httpx.AsyncClient, merchant: dict[str, Any]) -> str:

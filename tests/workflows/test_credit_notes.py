@@ -12,7 +12,15 @@ import pytest
 
 from payinvoice.mailsink import MailSink
 from tests.documents.pdf import needs_pdf, pdf_text
-from tests.utils.factories import auth, create_buyer, create_merchant, error_code, issue, post_payment
+from tests.utils.factories import (
+    auth,
+    create_account,
+    create_buyer,
+    create_merchant,
+    error_code,
+    issue_to,
+    post_payment,
+)
 from tests.utils.invariants import ledger_agrees
 from tests.utils.waiting import eventually, mails_to
 
@@ -22,12 +30,7 @@ ONE_WIDGET = {"description": "Widget", "quantity": "1", "unit_price": "50.00", "
 
 @pytest.fixture
 async def merchant(api: httpx.AsyncClient) -> dict[str, Any]:
-    key = await create_merchant(api)
-    return {"key": key, "buyer": await create_buyer(api, key)}
-
-
-async def issue_to(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, Any]:
-    return await issue(api, merchant["key"], merchant["buyer"]["id"])
+    return await create_account(api)
 
 
 @pytest.fixture
