@@ -17,7 +17,7 @@ from bench.floor import Floor
 from bench.measure import Outcome, Run, closed_loop, percentile, rss_mb, summary
 from bench.service import DECIDED, Service
 from bench.stack import MAIL_DOMAIN, Stack
-from payinvoice.contracts import EmailKind
+from payinvoice.contracts import EmailKind, invoice_workflow_id
 from payinvoice.db.models import Invoice
 from payinvoice.db.session import create_engine
 from payinvoice.emails import message_id
@@ -220,6 +220,40 @@ async def scale(
         "created_in_phase": run.count(["open"]),
         "create_per_s": rate(run, ["open"]) if run.samples else None,
         "create_outcomes": run.outcomes(),
+    }
+
+
+async def _open_invoice_ids(database_url: str, limit: int) -> list[str]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            query = select(Invoice.id).where(Invoice.status == "open").order_by(Invoice.id).limit(limit)
+            return list((await conn.execute(query)).scalars())
+    finally:
+        await engine.dispose()
+
+
+async def cache_memory(stack: Stack, sizes: Iterable[int], sample: int, concurrency: int) -> dict[str, Any]:
+    """The worker's memory against its sticky cache size: for each size a fresh worker with that
+    cache queries the same `sample` open invoices (each query loads, by replay, an invoice the
+    cache does not hold), and its RSS is read after. The last worker keeps running."""
+    ids = await _open_invoice_ids(stack.database_url, sample)
+    by_size: dict[str, float | None] = {}
+    seconds: dict[str, float] = {}
+    for size in sizes:
+        log.info("cache: worker with a sticky cache of %d, querying %d open invoices", size, len(ids))
+        await stack.restart_worker(worker_max_cached_workflows=str(size))
+
+        async def query(i: int) -> Outcome:
+            handle = stack.client.get_workflow_handle(invoice_workflow_id(ids[i]))
+            await handle.query("get_invoice")
+            return "ok", None
+
+        run = await closed_loop(query, concurrency, count=len(ids))
+        by_size[str(size)] = rss_mb(stack.worker.pid)
+        seconds[str(size)] = round(sum(run.latencies(["ok"])) / 1000, 1)
+    return {
+        "invoices_queried": len(ids), "worker_rss_mb_by_cache_size": by_size, "query_seconds_total": seconds,
     }
 
 

@@ -78,6 +78,9 @@ def info_rows(result: dict[str, Any]) -> list[Row]:
         Row("reminder lateness p50 s", _get(result, "scale.reminder_lateness_p50_s")),
         Row("reminder lateness p99 s", _get(result, "scale.reminder_lateness_p99_s")),
     ]  # fmt: skip
+    cache = _get(result, "scale.cache.worker_rss_mb_by_cache_size") or {}
+    for size_key, mb in cache.items():
+        rows.append(Row(f"worker RSS MB, cache {int(size_key):,}", mb))
     size = _get(result, "aging.invoices")
     if size is not None and size != 1_000_000:
         rows.append(Row(f"aging report ms ({size:,})", _get(result, "aging.ms")))

@@ -41,6 +41,8 @@ class Profile:
     scale_budget_s: float
     reminder_batch: int
     reminder_concurrency: int
+    cache_sizes: tuple[int, int]  # the worker's sticky cache, measured at both sizes
+    cache_sample: int  # open invoices each of those workers loads
     external_buyers: int  # cold and warm decisions with the external credit check, one of each per buyer
     aging_invoices: int  # the book the aging report runs over
     aging_runs: int  # timed runs of the report (after 2 untimed)
@@ -51,13 +53,13 @@ QUICK = Profile(
     mode="quick", day_seconds=10, warmup=10, floor_requests={1: 30, 10: 150},
     decision_requests={1: 30, 10: 150, 50: 150}, throughput_concurrency=16, throughput_s=15,
     open_target=300, scale_budget_s=30, reminder_batch=100, reminder_concurrency=25,
-    external_buyers=30, aging_invoices=100_000, aging_runs=5,
+    cache_sizes=(300, 30), cache_sample=300, external_buyers=30, aging_invoices=100_000, aging_runs=5,
 )  # fmt: skip
 FULL = Profile(
     mode="full", day_seconds=60, warmup=30, floor_requests={1: 200, 10: 1000},
     decision_requests={1: 200, 10: 1000, 50: 1000}, throughput_concurrency=16, throughput_s=60,
     open_target=20_000, scale_budget_s=300, reminder_batch=500, reminder_concurrency=25,
-    external_buyers=200, aging_invoices=1_000_000, aging_runs=9,
+    cache_sizes=(1000, 100), cache_sample=2000, external_buyers=200, aging_invoices=1_000_000, aging_runs=9,
 )  # fmt: skip
 # core: the floor, decisions, throughput, scale and reminders; external: decisions with the
 # external credit check; aging: the aging report on PostgreSQL. In this order.
@@ -113,6 +115,7 @@ async def measure(profile: Profile, stack: Stack, floor: Floor, svc: Service) ->
         **await phases.reminder_lateness(
             stack, svc, profile.reminder_batch, profile.reminder_concurrency
         ),
+        "cache": await phases.cache_memory(stack, profile.cache_sizes, profile.cache_sample, 8),
     }
     result["emails_received"] = dict(stack.mail.kinds)
     return result

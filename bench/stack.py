@@ -158,10 +158,23 @@ class Stack:
     server: Process
     worker: Process
     api: Process
+    # What a restarted worker needs; every worker started is stopped with the stack.
+    worker_env: dict[str, str] = field(default_factory=dict)
+    workdir: Path = ROOT
+    workers: list[Process] = field(default_factory=list)
 
     @property
     def processes(self) -> list[Process]:
         return [self.server, self.worker, self.api]
+
+    async def restart_worker(self, **settings: str) -> None:
+        """Stop the worker and start another, with these `PAYINVOICE_*` settings on top."""
+        await self.worker.stop()
+        env = self.worker_env | {f"PAYINVOICE_{key.upper()}": value for key, value in settings.items()}
+        name = f"worker-{len(self.workers) + 1}"
+        self.worker = Process.start(name, [sys.executable, "worker.py"], self.workdir, env)
+        self.workers.append(self.worker)
+        await _wait_until("the worker", self.probe(lambda: _has_pollers(self.client, TASK_QUEUE)))
 
     def check_alive(self) -> None:
         for process in self.processes:
@@ -315,7 +328,13 @@ async def start_stack(db: Database, day_seconds: float) -> AsyncIterator[Stack]:
         })  # fmt: skip
         log.info("starting the worker and the API on port %d", api_port)
         worker = Process.start("worker", [sys.executable, "worker.py"], workdir, env)
-        exits.push_async_callback(worker.stop)
+        workers = [worker]
+
+        async def stop_workers() -> None:
+            for each in workers:
+                await each.stop()
+
+        exits.push_async_callback(stop_workers)
         api = Process.start("api", [
             sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
             "--port", str(api_port), "--log-level", "warning",
@@ -325,6 +344,7 @@ async def start_stack(db: Database, day_seconds: float) -> AsyncIterator[Stack]:
             db=db, database_url=database_url, temporal_address=address,
             api_url=f"http://127.0.0.1:{api_port}", admin_key=admin_key, day_seconds=day_seconds,
             mail=mail, client=client, server=server, worker=worker, api=api,
+            worker_env=env, workdir=workdir, workers=workers,
         )  # fmt: skip
         try:
             await _wait_until("the worker", stack.probe(lambda: _has_pollers(client, TASK_QUEUE)))
