@@ -165,10 +165,18 @@ async def test_resend_reminder_sends_a_sent_reminder_again_as_a_new_message(
         received = await mails_arrive(mail, buyer["email"], 2)  # the invoice, then `upcoming`
         upcoming = next(m for m in received if m["X-Reminder-Stage"] == "upcoming")
 
+        async def recorded() -> bool:
+            """The email reaches the sink before the workflow records it as sent."""
+            live = (await fast.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))).json()
+            return any(r["stage"] == "upcoming" for r in live["reminders"])
+
+        await eventually(recorded)
+
         status, resent = await run(["resend-reminder", invoice["id"], "upcoming"], cli_settings)
         refused, output = await run(["resend-reminder", invoice["id"], "no_such_stage"], cli_settings)
 
-    assert status == 0 and [r["stage"] for r in resent["resent_reminders"]] == ["upcoming"]
+    assert status == 0, resent
+    assert [r["stage"] for r in resent["resent_reminders"]] == ["upcoming"]
     again = [m for m in mails_to(mail, buyer["email"]) if "resend1" in m["Message-ID"]]
     assert [m["X-Reminder-Stage"] for m in again] == ["upcoming"]
     assert again[0]["Message-ID"] != upcoming["Message-ID"]
