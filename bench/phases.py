@@ -188,14 +188,19 @@ async def throughput(
 # Scale
 
 
-async def count_open(database_url: str) -> int:
+async def _read(database_url: str, query: Any) -> list[Any]:
+    """The rows of one query, on an engine of its own (the benchmark holds no pool)."""
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:
-            query = select(func.count()).select_from(Invoice).where(Invoice.status == "open")
-            return int((await conn.execute(query)).scalar_one())
+            return list((await conn.execute(query)).scalars())
     finally:
         await engine.dispose()
+
+
+async def count_open(database_url: str) -> int:
+    query = select(func.count()).select_from(Invoice).where(Invoice.status == "open")
+    return int((await _read(database_url, query))[0])
 
 
 async def scale(
@@ -223,21 +228,12 @@ async def scale(
     }
 
 
-async def _open_invoice_ids(database_url: str, limit: int) -> list[str]:
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            query = select(Invoice.id).where(Invoice.status == "open").order_by(Invoice.id).limit(limit)
-            return list((await conn.execute(query)).scalars())
-    finally:
-        await engine.dispose()
-
-
 async def cache_memory(stack: Stack, sizes: Iterable[int], sample: int, concurrency: int) -> dict[str, Any]:
     """The worker's memory against its sticky cache size: for each size a fresh worker with that
     cache queries the same `sample` open invoices (each query loads, by replay, an invoice the
     cache does not hold), and its RSS is read after. The last worker keeps running."""
-    ids = await _open_invoice_ids(stack.database_url, sample)
+    query = select(Invoice.id).where(Invoice.status == "open").order_by(Invoice.id).limit(sample)
+    ids: list[str] = await _read(stack.database_url, query)
     by_size: dict[str, float | None] = {}
     seconds: dict[str, float] = {}
     for size in sizes:

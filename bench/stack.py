@@ -156,12 +156,16 @@ class Stack:
     mail: MailRecorder
     client: Client
     server: Process
-    worker: Process
+    # Every worker started, the running one last; all are stopped with the stack.
+    workers: list[Process]
     api: Process
-    # What a restarted worker needs; every worker started is stopped with the stack.
-    worker_env: dict[str, str] = field(default_factory=dict)
-    workdir: Path = ROOT
-    workers: list[Process] = field(default_factory=list)
+    # What a restarted worker needs.
+    worker_env: dict[str, str]
+    workdir: Path
+
+    @property
+    def worker(self) -> Process:
+        return self.workers[-1]
 
     @property
     def processes(self) -> list[Process]:
@@ -171,9 +175,7 @@ class Stack:
         """Stop the worker and start another, with these `PAYINVOICE_*` settings on top."""
         await self.worker.stop()
         env = self.worker_env | {f"PAYINVOICE_{key.upper()}": value for key, value in settings.items()}
-        name = f"worker-{len(self.workers) + 1}"
-        self.worker = Process.start(name, [sys.executable, "worker.py"], self.workdir, env)
-        self.workers.append(self.worker)
+        self.workers.append(_start_worker(f"worker-{len(self.workers) + 1}", self.workdir, env))
         await _wait_until("the worker", self.probe(lambda: _has_pollers(self.client, TASK_QUEUE)))
 
     def check_alive(self) -> None:
@@ -301,6 +303,10 @@ def _service_env(stack: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def _start_worker(name: str, workdir: Path, env: dict[str, str]) -> Process:
+    return Process.start(name, [sys.executable, "worker.py"], workdir, env)
+
+
 @asynccontextmanager
 async def start_stack(db: Database, day_seconds: float) -> AsyncIterator[Stack]:
     """Start everything; on the way out (normal, error or Ctrl-C) stop it in reverse order."""
@@ -327,8 +333,7 @@ async def start_stack(db: Database, day_seconds: float) -> AsyncIterator[Stack]:
             "mail_from": f"billing@{MAIL_DOMAIN}",
         })  # fmt: skip
         log.info("starting the worker and the API on port %d", api_port)
-        worker = Process.start("worker", [sys.executable, "worker.py"], workdir, env)
-        workers = [worker]
+        workers = [_start_worker("worker", workdir, env)]
 
         async def stop_workers() -> None:
             for each in workers:
@@ -343,8 +348,8 @@ async def start_stack(db: Database, day_seconds: float) -> AsyncIterator[Stack]:
         stack = Stack(
             db=db, database_url=database_url, temporal_address=address,
             api_url=f"http://127.0.0.1:{api_port}", admin_key=admin_key, day_seconds=day_seconds,
-            mail=mail, client=client, server=server, worker=worker, api=api,
-            worker_env=env, workdir=workdir, workers=workers,
+            mail=mail, client=client, server=server, workers=workers, api=api,
+            worker_env=env, workdir=workdir,
         )  # fmt: skip
         try:
             await _wait_until("the worker", stack.probe(lambda: _has_pollers(client, TASK_QUEUE)))

@@ -56,26 +56,32 @@ def _database_params() -> list[Any]:
     return params
 
 
-# Before pytest-timeout (pyproject.toml) stops a hung test, the stacks of the session loop's
-# tasks go to stderr: a loop idle in `select` shows nothing in a thread dump.
-HUNG_TEST_SECONDS = 360.0
+# A minute before pytest-timeout (its `timeout`, pyproject.toml) stops a hung test, the stacks of
+# the session loop's tasks go to stderr: a loop idle in `select` shows nothing in a thread dump.
+WARNING_BEFORE_TIMEOUT_SECONDS = 60.0
 _session_loop: list[asyncio.AbstractEventLoop] = []
 
 
-def _print_tasks(loop: asyncio.AbstractEventLoop) -> None:
+def _print_tasks(loop: asyncio.AbstractEventLoop, seconds: float) -> None:
     tasks = asyncio.all_tasks(loop)
-    print(f"\n=== a test has run {HUNG_TEST_SECONDS:.0f} s; its loop's {len(tasks)} tasks:", file=sys.stderr)
+    print(f"\n=== a test has run {seconds:.0f} s; its loop's {len(tasks)} tasks:", file=sys.stderr)
     for task in tasks:
         task.print_stack(limit=12, file=sys.stderr)
 
 
 @pytest.fixture(autouse=True)
-def report_a_hung_test() -> Iterator[None]:
+def report_a_hung_test(pytestconfig: pytest.Config) -> Iterator[None]:
+    timeout = float(pytestconfig.getini("timeout") or 0)
+    if timeout <= 0:
+        yield
+        return
+    seconds = max(timeout - WARNING_BEFORE_TIMEOUT_SECONDS, timeout / 2)
+
     def report() -> None:
         for loop in _session_loop:
-            loop.call_soon_threadsafe(_print_tasks, loop)
+            loop.call_soon_threadsafe(_print_tasks, loop, seconds)
 
-    timer = threading.Timer(HUNG_TEST_SECONDS, report)
+    timer = threading.Timer(seconds, report)
     timer.daemon = True
     timer.start()
     yield

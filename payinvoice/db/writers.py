@@ -49,9 +49,7 @@ def queue_writers(engine: AsyncEngine) -> None:
         conn.info[_HOLDS] = turn
 
     def _end_turn(conn: Any, *_: Any) -> None:
-        turn = conn.info.pop(_HOLDS, None)
-        if turn is not None and turn.locked():
-            turn.release()
+        _give_back(conn.info)
 
     event.listen(engine.sync_engine, "commit", _end_turn)
     event.listen(engine.sync_engine, "rollback", _end_turn)
@@ -59,6 +57,12 @@ def queue_writers(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine.pool, "checkin")
     def _returned(_dbapi_connection: Any, record: Any) -> None:
         """A connection back in the pool mid-transaction (rolled back by the pool) ends its turn."""
-        turn = record.info.pop(_HOLDS, None) if record is not None else None
-        if turn is not None and turn.locked():
-            turn.release()
+        if record is not None:
+            _give_back(record.info)
+
+
+def _give_back(info: dict[str, Any]) -> None:
+    """End the turn a connection holds, if any (its `info` is shared with its pool record)."""
+    turn = info.pop(_HOLDS, None)
+    if turn is not None and turn.locked():
+        turn.release()
