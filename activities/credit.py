@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.issuing import numbered, take_invoice_number
 from activities.outbox import Outgoing, WebhookOutbox
 from api.views import buyer_out
 from payinvoice.contracts import (
@@ -31,6 +32,19 @@ class _CapReached(Exception):
     """The merchant's total exposure cap is full: undo the buyer's hold."""
 
 
+def _decision(
+    request: ReserveCreditInput, assessment: Assessment, buyer: Buyer, seen: int
+) -> CreditDecision:
+    """What the decision saw (`seen`: the buyer's exposure before this order) and what decided."""
+    policy = request.policy
+    return CreditDecision(
+        outcome=assessment.outcome, rule=assessment.rule,
+        reason=assessment.reason, limit=buyer.credit_limit, exposure=seen,
+        amount=request.amount, evaluated_at=utcnow(),
+        policy_version=policy.version if policy else None,
+    )
+
+
 class CreditActivities:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], webhooks: WebhookOutbox | None = None
@@ -41,44 +55,55 @@ class CreditActivities:
     @activity.defn
     async def reserve_credit(self, request: ReserveCreditInput) -> CreditDecision:
         """Hold the amount on the buyer's line, and on the merchant's total when a cap applies,
-        in conditional UPDATEs: racing checkouts can never push either over its limit."""
-        declined_externally = request.external_decision == "decline"
+        in conditional UPDATEs: racing checkouts can never push either over its limit. Asked to
+        (`take_number`), an approval takes the invoice's number in the same transaction."""
         try:
             async with self._sessions.begin() as session:
-                held = not declined_externally and await self._hold(session, request)
+                if request.external_decision != "decline" and await self._hold(session, request):
+                    return await self._held(session, request)
         except _CapReached:
-            held = False
+            pass
         async with self._sessions() as session:
-            buyer = await session.get(Buyer, request.buyer_id)
-            merchant = await session.get(Merchant, request.merchant_id)
-        if buyer is None or merchant is None:
-            raise LookupError(f"buyer {request.buyer_id} of merchant {request.merchant_id} is gone")
-        policy = request.policy
-        # What the decision saw: the exposure before this order.
-        seen = buyer.exposure - request.amount if held else buyer.exposure
-        if held:
-            assessment = approval(
-                amount=request.amount, review_all=buyer.review_all,
-                auto_approve_up_to=policy.auto_approve_up_to if policy else None,
-                external_review=request.external_decision == "review",
-            )
-        elif declined_externally:
+            buyer, merchant = await self._parties(session, request)
+        if request.external_decision == "decline":
             assessment = Assessment(
                 Outcome.DECLINED, Rule.EXTERNAL_CHECK, DeclineReason.EXTERNAL_CHECK_DECLINED
             )
         else:
+            policy = request.policy
             assessment = decline(
                 buyer_status=buyer.status, buyer_currency=buyer.currency,
                 credit_limit=buyer.credit_limit, exposure=buyer.exposure, currency=request.currency,
                 amount=request.amount, merchant_exposure=merchant.exposure,
                 max_total_exposure=policy.max_total_exposure if policy else None,
             ) or Assessment(Outcome.DECLINED, Rule.CREDIT_LIMIT, DeclineReason.CREDIT_LIMIT_EXCEEDED)
-        return CreditDecision(
-            outcome=assessment.outcome, rule=assessment.rule,
-            reason=assessment.reason, limit=buyer.credit_limit, exposure=seen,
-            amount=request.amount, evaluated_at=utcnow(),
-            policy_version=policy.version if policy else None,
+        return _decision(request, assessment, buyer, seen=buyer.exposure)
+
+    async def _held(self, session: AsyncSession, request: ReserveCreditInput) -> CreditDecision:
+        """The decision on an order whose amount is held: approve, or wait for a person."""
+        buyer, _ = await self._parties(session, request)
+        # An invoice with a number was approved by an attempt that committed: a retry keeps that.
+        issued = await numbered(session, request.invoice_id) if request.take_number else None
+        policy = request.policy
+        assessment = Assessment(Outcome.APPROVED, Rule.WITHIN_LIMIT) if issued else approval(
+            amount=request.amount, review_all=buyer.review_all,
+            auto_approve_up_to=policy.auto_approve_up_to if policy else None,
+            external_review=request.external_decision == "review",
         )
+        decision = _decision(request, assessment, buyer, seen=buyer.exposure - request.amount)
+        if request.take_number and assessment.outcome == Outcome.APPROVED:
+            decision.issued = issued or await take_invoice_number(
+                session, request.invoice_id, request.merchant_id
+            )
+        return decision
+
+    @staticmethod
+    async def _parties(session: AsyncSession, request: ReserveCreditInput) -> tuple[Buyer, Merchant]:
+        buyer = await session.get(Buyer, request.buyer_id)
+        merchant = await session.get(Merchant, request.merchant_id)
+        if buyer is None or merchant is None:
+            raise LookupError(f"buyer {request.buyer_id} of merchant {request.merchant_id} is gone")
+        return buyer, merchant
 
     async def _hold(self, session: AsyncSession, request: ReserveCreditInput) -> bool:
         if await session.get(CreditReservation, request.invoice_id) is not None:

@@ -160,6 +160,16 @@ class EmailActivities:
             await _attach_pdf(message, document)
         elif request.kind in CREDIT_NOTE_PDF_ATTACHED:
             await _attach_pdf(message, document, credit_note=request.stage)
+        delivery = asyncio.ensure_future(self._deliver(message, msg_id, request))
+        try:
+            return await asyncio.shield(delivery)
+        except asyncio.CancelledError:
+            # A worker shutting down cancels its activities: a message the server already took
+            # is recorded before this attempt ends, or its retry would send it a second time.
+            await delivery
+            raise
+
+    async def _deliver(self, message: EmailMessage, msg_id: str, request: SendEmailInput) -> EmailResult:
         refused = await send_message(self._mail, message)
         if refused is not None:
             return EmailResult(delivered=False, message_id=msg_id, error=refused)

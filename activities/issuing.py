@@ -41,6 +41,30 @@ async def _next(session: AsyncSession, merchant_id: str, counter: InstrumentedAt
     return sequence
 
 
+async def numbered(session: AsyncSession, invoice_id: str) -> InvoiceNumber | None:
+    """The number the invoice already has, if any."""
+    sequence = await session.scalar(
+        select(models.InvoiceNumber.sequence).where(models.InvoiceNumber.invoice_id == invoice_id)
+    )
+    return None if sequence is None else _invoice_number(sequence)
+
+
+async def take_invoice_number(session: AsyncSession, invoice_id: str, merchant_id: str) -> InvoiceNumber:
+    """The invoice's number, taken from the merchant's sequence in the caller's transaction (so
+    it exists only if that transaction commits: no holes), or the one it already has."""
+    taken = await numbered(session, invoice_id)
+    if taken is not None:
+        return taken
+    sequence = await _next(session, merchant_id, models.Merchant.last_invoice_number)
+    session.add(models.InvoiceNumber(invoice_id=invoice_id, merchant_id=merchant_id, sequence=sequence))
+    return _invoice_number(sequence)
+
+
+def _invoice_number(sequence: int) -> InvoiceNumber:
+    number = invoice_number(sequence)
+    return InvoiceNumber(number=number, payment_reference=creditor_reference(number))
+
+
 class IssuingActivities:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], webhooks: WebhookOutbox | None = None
@@ -53,22 +77,7 @@ class IssuingActivities:
         """The merchant's next number, taken in the same transaction that records it: no holes,
         and a retry gets the number it already has."""
         async with self._sessions.begin() as session:
-            sequence = await session.scalar(
-                select(models.InvoiceNumber.sequence).where(
-                    models.InvoiceNumber.invoice_id == request.invoice_id
-                )
-            )
-            if sequence is None:
-                sequence = await _next(session, request.merchant_id, models.Merchant.last_invoice_number)
-                session.add(
-                    models.InvoiceNumber(
-                        invoice_id=request.invoice_id,
-                        merchant_id=request.merchant_id,
-                        sequence=sequence,
-                    )
-                )
-        number = invoice_number(sequence)
-        return InvoiceNumber(number=number, payment_reference=creditor_reference(number))
+            return await take_invoice_number(session, request.invoice_id, request.merchant_id)
 
     @activity.defn
     async def assign_credit_note_number(self, request: CreditNoteNumberInput) -> str:

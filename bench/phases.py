@@ -73,13 +73,17 @@ async def decision_latency(service: Service, concurrency: int, count: int) -> Ru
     return await closed_loop(checkout, concurrency, count=count)
 
 
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+
+
 def _event_ms(event: Any) -> float:
     return event.event_time.ToMicroseconds() / 1000
 
 
 async def _timings(client: Client, workflow_id: str) -> dict[str, float] | None:
     """From the workflow's history: start to first task, first task to the update's completion,
-    and how many workflow tasks and local activities (markers) the decision took."""
+    and how many workflow tasks and local activities (their markers; a patch's are not) the
+    decision took."""
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     started = task_started = None
     tasks = markers = 0
@@ -92,7 +96,7 @@ async def _timings(client: Client, workflow_id: str) -> dict[str, float] | None:
         elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
             tasks += 1
         elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
-            markers += 1
+            markers += event.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
             if started is None or task_started is None:
                 return None

@@ -7,7 +7,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, Describe
 from temporalio.client import Client
 
 from payinvoice.db.session import create_engine
+from payinvoice.ports import free_port
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,12 +45,6 @@ MAIL_DOMAIN = "bench.payinvoice.local"
 log = logging.getLogger("bench.stack")
 
 Database = Literal["sqlite", "postgres"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class StackError(RuntimeError):

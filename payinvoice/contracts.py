@@ -157,6 +157,12 @@ class InvoiceInput:
 
 
 @dataclass
+class InvoiceNumber:
+    number: str
+    payment_reference: str
+
+
+@dataclass
 class CreditDecision:
     """What the credit decision saw and which rule decided (see payinvoice.domain.credit)."""
 
@@ -168,6 +174,9 @@ class CreditDecision:
     evaluated_at: datetime
     reason: str | None = None
     policy_version: int | None = None
+    # The number an approval took with its reservation (`ReserveCreditInput.take_number`); the
+    # workflow moves it to the invoice, so the decision it records never carries it.
+    issued: InvoiceNumber | None = None
 
 
 @dataclass
@@ -520,6 +529,8 @@ class ReserveCreditInput:
     policy: CreditPolicy | None = None
     # The merchant's external check: approve | decline | review | none.
     external_decision: str = "none"
+    # An approval also takes the invoice's number, in the reservation's transaction.
+    take_number: bool = False
 
 
 @dataclass
@@ -575,12 +586,6 @@ class RecordSettlementInput:
 class AssignNumberInput:
     invoice_id: str
     merchant_id: str
-
-
-@dataclass
-class InvoiceNumber:
-    number: str
-    payment_reference: str
 
 
 @dataclass

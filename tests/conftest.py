@@ -3,7 +3,6 @@ PAYINVOICE_TEST_DATABASE_URL is set) PostgreSQL, and an aiosmtpd sink."""
 
 import asyncio
 import os
-import socket
 import sys
 import threading
 import uuid
@@ -27,6 +26,7 @@ from api.app import create_app
 from api.deps import get_session, get_temporal
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.mailsink import MailSink, start_mail_sink
+from payinvoice.ports import free_port
 from payinvoice.search import SEARCH_ATTRIBUTES
 from payinvoice.settings import Settings
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
@@ -41,12 +41,6 @@ ADMIN_KEY = "test-admin-key"
 TEST_DAY_SECONDS = 3600.0
 # How long the shared worker may take to shut down between the two database backends.
 SHUTDOWN_SECONDS = 20.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _database_params() -> list[Any]:
@@ -118,7 +112,7 @@ class RejectingMailSink(MailSink):
 @pytest.fixture(scope="session")
 def mail_sink() -> Iterator[tuple[MailSink, int]]:
     sink = RejectingMailSink()
-    port = _free_port()
+    port = free_port()
     controller = start_mail_sink(sink, port=port)
     yield sink, port
     controller.stop()
@@ -177,6 +171,7 @@ def settings_factory(
             "admin_key": ADMIN_KEY,
             "day_seconds": TEST_DAY_SECONDS,
             "decision_timeout_seconds": 10,
+            "workflow_sandbox": True,  # a workflow reaching for I/O or clocks fails its test
         }
         values.update(overrides)
         return Settings(**values)

@@ -33,6 +33,12 @@ def _turn(database: str) -> asyncio.Lock:
     return _turns.setdefault(asyncio.get_running_loop(), {}).setdefault(database, asyncio.Lock())
 
 
+def waiting_writers(database: str) -> int:
+    """How many writers of this loop wait for their turn at the SQLite file `database`."""
+    waiters = getattr(_turn(database), "_waiters", None)
+    return len(waiters) if waiters else 0
+
+
 def queue_writers(engine: AsyncEngine) -> None:
     """Take turns at writing to `engine`'s SQLite file (see the module's docstring)."""
     database = str(engine.url.database)

@@ -48,6 +48,50 @@ async def test_a_reservation_over_the_limit_is_declined_and_holds_nothing(sessio
     assert await exposure(sessions, buyer.id) == 0
 
 
+async def test_an_approval_asked_for_a_number_takes_the_next_one_once(sessions) -> None:
+    merchant, buyer = await merchant_and_buyer(sessions)
+    credit = CreditActivities(sessions)
+    request = ReserveCreditInput(
+        str(uuid.uuid4()), merchant.id, buyer.id, currency="EUR", amount=500, take_number=True
+    )
+
+    first = await ActivityEnvironment().run(credit.reserve_credit, request)
+    again = await ActivityEnvironment().run(credit.reserve_credit, request)
+
+    assert first.issued is not None and first.issued.number == "INV-000001"
+    assert again.issued == first.issued
+    assert first.issued.payment_reference.startswith("RF")
+
+
+async def test_a_declined_order_takes_no_number(sessions) -> None:
+    merchant, buyer = await merchant_and_buyer(sessions, credit_limit=1000)
+    credit = CreditActivities(sessions)
+    declined = ReserveCreditInput(
+        str(uuid.uuid4()), merchant.id, buyer.id, currency="EUR", amount=1001, take_number=True
+    )
+    approved = ReserveCreditInput(
+        str(uuid.uuid4()), merchant.id, buyer.id, currency="EUR", amount=1000, take_number=True
+    )
+
+    assert (await ActivityEnvironment().run(credit.reserve_credit, declined)).issued is None
+    issued = (await ActivityEnvironment().run(credit.reserve_credit, approved)).issued
+
+    assert issued is not None and issued.number == "INV-000001"  # no hole left by the decline
+
+
+async def test_an_order_waiting_for_review_takes_no_number(sessions) -> None:
+    merchant, buyer = await merchant_and_buyer(sessions)
+    credit = CreditActivities(sessions)
+    request = ReserveCreditInput(
+        str(uuid.uuid4()), merchant.id, buyer.id, currency="EUR", amount=500,
+        external_decision="review", take_number=True,
+    )
+
+    decision = await ActivityEnvironment().run(credit.reserve_credit, request)
+
+    assert (decision.outcome, decision.issued) == ("review", None)
+
+
 async def test_adjusting_credit_twice_or_out_of_order_changes_it_once(sessions) -> None:
     merchant, buyer = await merchant_and_buyer(sessions)
     credit = CreditActivities(sessions)

@@ -1,14 +1,19 @@
 """The email activity sends each (invoice, kind, stage) once, and tells lasting refusals apart."""
 
+import asyncio
+import threading
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
 from payinvoice.contracts import CreditNote, EmailKind, SaveInvoiceInput, SendEmailInput
-from payinvoice.mailsink import MailSink
+from payinvoice.mailsink import MailSink, start_mail_sink
+from payinvoice.ports import free_port
 from payinvoice.settings import Settings
 from tests.documents.pdf import needs_pdf, pdf_text
 from tests.utils.rows import invoice_view, merchant_and_buyer
@@ -74,3 +79,40 @@ async def test_a_credit_note_email_carries_the_credit_notes_pdf(sessions, settin
     assert attachment.get_filename() == "CN-000001.pdf"
     text = pdf_text(attachment.get_content())
     assert "Credit note CN-000001" in text and "Amount credited 25.00 EUR" in text
+
+
+class SlowSink(MailSink):
+    """Takes its time to accept a message: a cancellation can land mid-conversation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.receiving = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.receiving.set()
+        await asyncio.sleep(0.5)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_send_cancelled_by_a_worker_shutdown_is_recorded_and_not_sent_again(
+    sessions, settings_factory
+) -> None:
+    view, buyer = await stored_invoice_for(sessions)
+    sink = SlowSink()
+    controller = start_mail_sink(sink, port=(port := free_port()))
+    try:
+        emails = email_activities(sessions, settings_factory(smtp_port=port))
+        request = SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.REMINDER, stage="due")
+        environment = ActivityEnvironment()
+        attempt = asyncio.create_task(environment.run(emails.send_email, request))
+        await asyncio.to_thread(sink.receiving.wait, 10)
+        environment.cancel()  # what a worker's shutdown does to the activities it runs
+
+        with pytest.raises(asyncio.CancelledError):
+            await attempt
+        retry = await ActivityEnvironment().run(emails.send_email, request)
+    finally:
+        controller.stop()
+
+    assert retry.delivered
+    assert len(mails_to(sink, buyer.email)) == 1

@@ -1,7 +1,7 @@
 """Writers of one SQLite file take turns, first come first served (payinvoice/db/writers.py)."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payinvoice.db.session import create_engine
+from payinvoice.db.writers import waiting_writers
+from tests.utils.waiting import eventually
 
 
 @pytest.fixture
@@ -37,6 +39,13 @@ async def test_a_second_writer_waits_for_the_first_to_commit(engine: AsyncEngine
     assert order == ["second"]
 
 
+def queued(engine: AsyncEngine, count: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return waiting_writers(str(engine.url.database)) >= count
+
+    return check
+
+
 async def test_writers_write_in_the_order_they_came(engine: AsyncEngine) -> None:
     order: list[str] = []
     async with engine.begin() as first:
@@ -44,7 +53,7 @@ async def test_writers_write_in_the_order_they_came(engine: AsyncEngine) -> None
         writers = []
         for n in range(20):
             writers.append(asyncio.create_task(write(engine, f"w{n}", order)))
-            await asyncio.sleep(0.01)
+            await eventually(queued(engine, n + 1))  # in the queue: the next one may come
     await asyncio.gather(*writers)
     assert order == [f"w{n}" for n in range(20)]
 

@@ -3,7 +3,6 @@
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from payinvoice.ports import free_port
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
 
 HERE = Path(__file__).resolve().parent
@@ -31,17 +31,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.reliability)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @asynccontextmanager
 async def served(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on a free 127.0.0.1 port, on the tests' own event loop (where the
     worker, the DB engine and the Temporal client live), and yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), lifespan="off", log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

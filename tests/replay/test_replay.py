@@ -11,7 +11,7 @@ from temporalio.worker import Replayer
 
 from tests.utils.histories import HISTORIES
 from workflows.charges import LATE_FEE_PATCH
-from workflows.invoice import REFUND_WINDOW_PATCH, InvoiceWorkflow
+from workflows.invoice import NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
 
 RECORDED: dict[str, Any] = {
     path.stem: json.loads(path.read_text()) for path in sorted(HISTORIES.glob("*.json"))
@@ -24,6 +24,8 @@ def test_every_lifecycle_path_has_a_recorded_history() -> None:
     assert "refunded_then_paid_again" in RECORDED  # the refund window (REFUND_WINDOW_PATCH)
     assert "late_fee" in RECORDED  # a ladder with late fees (LATE_FEE_PATCH)
     assert "instalments" in RECORDED  # an instalment plan, its first instalment paid
+    # The number taken with the approval (NUMBER_AT_APPROVAL_PATCH), and after a review.
+    assert {"paid_numbered_at_approval", "approved_after_review"} <= set(RECORDED)
 
 
 def _patches(name: str) -> set[str]:
@@ -45,6 +47,28 @@ def test_only_the_refund_path_recorded_the_refund_window_patch() -> None:
 def test_only_a_ladder_with_late_fees_recorded_the_late_fee_patch() -> None:
     assert LATE_FEE_PATCH in _patches("late_fee")
     assert LATE_FEE_PATCH not in _patches("full_ladder_then_paid")  # its stages charge no fee
+
+
+def _local_activities(name: str) -> list[str]:
+    """The local activities a recorded history ran, in order."""
+    events = RECORDED[name]["history"]["events"]
+    markers = [e["markerRecordedEventAttributes"] for e in events if "markerRecordedEventAttributes" in e]
+    return [
+        json.loads(base64.b64decode(m["details"]["data"]["payloads"][0]["data"]))["activity_type"]
+        for m in markers
+        if m["markerName"] == "core_local_activity"
+    ]
+
+
+def test_an_approval_recorded_after_the_number_patch_took_its_number_with_the_reservation() -> None:
+    assert NUMBER_AT_APPROVAL_PATCH in _patches("paid_numbered_at_approval")
+    assert "assign_invoice_number" not in _local_activities("paid_numbered_at_approval")
+    assert "assign_invoice_number" in _local_activities("paid_in_two_parts")  # recorded before
+
+
+def test_an_order_approved_after_review_still_takes_its_number_at_issue() -> None:
+    assert NUMBER_AT_APPROVAL_PATCH in _patches("approved_after_review")
+    assert "assign_invoice_number" in _local_activities("approved_after_review")
 
 
 @pytest.mark.parametrize("name", sorted(RECORDED))

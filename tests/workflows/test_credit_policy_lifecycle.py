@@ -29,6 +29,7 @@ from tests.utils.credit import (
     settled,
 )
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
+from tests.utils.histories import record_history
 from tests.utils.scoring_server import ScoringServer
 from tests.utils.waiting import invoice_reaches, mails_arrive
 
@@ -451,7 +452,7 @@ async def test_review_all_set_by_patch_sends_the_next_order_to_review(api: httpx
 
 
 async def test_approving_a_review_opens_the_invoice_with_a_number_and_emails_it(
-    api: httpx.AsyncClient, mail: MailSink
+    api: httpx.AsyncClient, mail: MailSink, temporal_client: Client
 ) -> None:
     key = await create_merchant(api)
     await put_policy(api, key, auto_approve_up_to="100.00", review_days=30)
@@ -468,6 +469,7 @@ async def test_approving_a_review_opens_the_invoice_with_a_number_and_emails_it(
     received = await mails_arrive(mail, buyer["email"], 1)
     assert received[0]["X-Payinvoice-Kind"] == "invoice"
     assert (await get_buyer(api, key, buyer["id"]))["credit"]["exposure"] == "119.00"
+    await record_history(temporal_client, approved["workflow_id"], "approved_after_review")
 
 
 async def test_declining_a_review_declines_the_invoice_and_releases_the_credit(
@@ -597,7 +599,7 @@ async def test_a_merchant_without_an_external_check_is_decided_without_asking(
     with_check = await checkout(api, checked, (await create_policy_buyer(api, checked))["id"])
 
     assert (without.status_code, with_check.status_code) == (201, 201), (without.text, with_check.text)
-    decision = ["reserve_credit", "assign_invoice_number", "save_invoice"]
+    decision = ["reserve_credit", "save_invoice"]  # the number comes with the reservation
     assert await _local_activities(temporal_client, without.json()["id"]) == decision
     assert await _local_activities(temporal_client, with_check.json()["id"]) == [
         "check_credit_externally", *decision

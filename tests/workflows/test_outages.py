@@ -1,7 +1,6 @@
 """What happens when a part is away: a slow decision, an SMTP server that is down."""
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Callable
 
@@ -10,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from payinvoice.mailsink import MailSink, start_mail_sink
+from payinvoice.ports import free_port
 from payinvoice.settings import Settings
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to
@@ -31,19 +31,13 @@ async def test_a_decision_slower_than_the_timeout_answers_202_pending_and_comple
         await invoice_reaches(api, key, response.json()["id"], "open")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_an_smtp_server_that_is_down_delays_the_invoice_email_but_never_drops_it(
     temporal_client: Client,
     sessions: async_sessionmaker[AsyncSession],
     settings_factory: Callable[..., Settings],
     api_factory: Callable[..., httpx.AsyncClient],
 ) -> None:
-    port = _free_port()  # nothing listens here yet
+    port = free_port()  # nothing listens here yet
     queue = f"outage-{uuid.uuid4()}"
     settings = settings_factory(temporal_task_queue=queue, smtp_port=port)
     async with build_worker(temporal_client, settings, sessions), api_factory(
