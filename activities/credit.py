@@ -1,13 +1,14 @@
 """Credit line activities: reserve, adjust and release what an invoice holds; suspend and
 reinstate buyers; learn from settled invoices. Each is atomic and safe to run twice."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.issuing import numbered, take_invoice_number
+from activities.issuing import new_invoice_number, numbered
 from activities.outbox import Outgoing, WebhookOutbox
 from api.views import buyer_out
 from payinvoice.contracts import (
@@ -32,17 +33,26 @@ class _CapReached(Exception):
     """The merchant's total exposure cap is full: undo the buyer's hold."""
 
 
-def _decision(
-    request: ReserveCreditInput, assessment: Assessment, buyer: Buyer, seen: int
-) -> CreditDecision:
-    """What the decision saw (`seen`: the buyer's exposure before this order) and what decided."""
+def _decision(request: ReserveCreditInput, assessment: Assessment, limit: int, seen: int) -> CreditDecision:
+    """What the decision saw (the buyer's limit, and `seen`: its exposure before this order) and
+    what decided."""
     policy = request.policy
     return CreditDecision(
         outcome=assessment.outcome, rule=assessment.rule,
-        reason=assessment.reason, limit=buyer.credit_limit, exposure=seen,
+        reason=assessment.reason, limit=limit, exposure=seen,
         amount=request.amount, evaluated_at=utcnow(),
         policy_version=policy.version if policy else None,
     )
+
+
+@dataclass(frozen=True)
+class _Hold:
+    """The buyer as its hold left it: `exposure` includes this order."""
+
+    credit_limit: int
+    exposure: int
+    review_all: bool
+    retry: bool  # the reservation had committed before: this is a retry of it
 
 
 class CreditActivities:
@@ -59,12 +69,16 @@ class CreditActivities:
         (`take_number`), an approval takes the invoice's number in the same transaction."""
         try:
             async with self._sessions.begin() as session:
-                if request.external_decision != "decline" and await self._hold(session, request):
-                    return await self._held(session, request)
+                hold = await self._hold(session, request) if request.external_decision != "decline" else None
+                if hold is not None:
+                    return await self._held(session, request, hold)
         except _CapReached:
             pass
         async with self._sessions() as session:
-            buyer, merchant = await self._parties(session, request)
+            buyer = await session.get(Buyer, request.buyer_id)
+            merchant = await session.get(Merchant, request.merchant_id)
+        if buyer is None or merchant is None:
+            raise LookupError(f"buyer {request.buyer_id} of merchant {request.merchant_id} is gone")
         if request.external_decision == "decline":
             assessment = Assessment(
                 Outcome.DECLINED, Rule.EXTERNAL_CHECK, DeclineReason.EXTERNAL_CHECK_DECLINED
@@ -77,49 +91,48 @@ class CreditActivities:
                 amount=request.amount, merchant_exposure=merchant.exposure,
                 max_total_exposure=policy.max_total_exposure if policy else None,
             ) or Assessment(Outcome.DECLINED, Rule.CREDIT_LIMIT, DeclineReason.CREDIT_LIMIT_EXCEEDED)
-        return _decision(request, assessment, buyer, seen=buyer.exposure)
+        return _decision(request, assessment, buyer.credit_limit, seen=buyer.exposure)
 
-    async def _held(self, session: AsyncSession, request: ReserveCreditInput) -> CreditDecision:
+    async def _held(self, session: AsyncSession, request: ReserveCreditInput, hold: _Hold) -> CreditDecision:
         """The decision on an order whose amount is held: approve, or wait for a person."""
-        buyer, _ = await self._parties(session, request)
         # An invoice with a number was approved by an attempt that committed: a retry keeps that.
-        issued = await numbered(session, request.invoice_id) if request.take_number else None
+        issued = await numbered(session, request.invoice_id) if request.take_number and hold.retry else None
         policy = request.policy
         assessment = Assessment(Outcome.APPROVED, Rule.WITHIN_LIMIT) if issued else approval(
-            amount=request.amount, review_all=buyer.review_all,
+            amount=request.amount, review_all=hold.review_all,
             auto_approve_up_to=policy.auto_approve_up_to if policy else None,
             external_review=request.external_decision == "review",
         )
-        decision = _decision(request, assessment, buyer, seen=buyer.exposure - request.amount)
+        decision = _decision(request, assessment, hold.credit_limit, seen=hold.exposure - request.amount)
         if request.take_number and assessment.outcome == Outcome.APPROVED:
-            decision.issued = issued or await take_invoice_number(
+            decision.issued = issued or await new_invoice_number(
                 session, request.invoice_id, request.merchant_id
             )
         return decision
 
-    @staticmethod
-    async def _parties(session: AsyncSession, request: ReserveCreditInput) -> tuple[Buyer, Merchant]:
-        buyer = await session.get(Buyer, request.buyer_id)
-        merchant = await session.get(Merchant, request.merchant_id)
-        if buyer is None or merchant is None:
-            raise LookupError(f"buyer {request.buyer_id} of merchant {request.merchant_id} is gone")
-        return buyer, merchant
-
-    async def _hold(self, session: AsyncSession, request: ReserveCreditInput) -> bool:
+    async def _hold(self, session: AsyncSession, request: ReserveCreditInput) -> _Hold | None:
+        """Hold the amount (None: it does not fit), or find the hold a committed attempt made."""
+        buyer_seen = (Buyer.credit_limit, Buyer.exposure, Buyer.review_all)
         if await session.get(CreditReservation, request.invoice_id) is not None:
-            return True  # a retry of a reservation that committed
-        on_buyer = await session.execute(
-            update(Buyer)
-            .where(
-                Buyer.id == request.buyer_id,
-                Buyer.status == BuyerStatus.ACTIVE,
-                Buyer.currency == request.currency,
-                Buyer.exposure + request.amount <= Buyer.credit_limit,
+            row = (await session.execute(select(*buyer_seen).where(Buyer.id == request.buyer_id))).first()
+            if row is None:
+                raise LookupError(f"buyer {request.buyer_id} is gone")
+            return _Hold(*row, retry=True)
+        held = (
+            await session.execute(
+                update(Buyer)
+                .where(
+                    Buyer.id == request.buyer_id,
+                    Buyer.status == BuyerStatus.ACTIVE,
+                    Buyer.currency == request.currency,
+                    Buyer.exposure + request.amount <= Buyer.credit_limit,
+                )
+                .values(exposure=Buyer.exposure + request.amount)
+                .returning(*buyer_seen)
             )
-            .values(exposure=Buyer.exposure + request.amount)
-        )
-        if on_buyer.rowcount != 1:  # type: ignore[attr-defined]
-            return False
+        ).first()
+        if held is None:
+            return None
         policy = request.policy
         counts_for_merchant = policy is not None and policy.currency == request.currency
         if counts_for_merchant:
@@ -137,7 +150,7 @@ class CreditActivities:
                 version=0, merchant_id=request.merchant_id if counts_for_merchant else None,
             )
         )
-        return True
+        return _Hold(*held, retry=False)
 
     @activity.defn
     async def adjust_credit(self, request: AdjustCreditInput) -> None:

@@ -49,12 +49,9 @@ async def numbered(session: AsyncSession, invoice_id: str) -> InvoiceNumber | No
     return None if sequence is None else _invoice_number(sequence)
 
 
-async def take_invoice_number(session: AsyncSession, invoice_id: str, merchant_id: str) -> InvoiceNumber:
-    """The invoice's number, taken from the merchant's sequence in the caller's transaction (so
-    it exists only if that transaction commits: no holes), or the one it already has."""
-    taken = await numbered(session, invoice_id)
-    if taken is not None:
-        return taken
+async def new_invoice_number(session: AsyncSession, invoice_id: str, merchant_id: str) -> InvoiceNumber:
+    """The merchant's next number for an invoice that has none, in the caller's transaction: it
+    exists only if that transaction commits, so the sequence has no holes."""
     sequence = await _next(session, merchant_id, models.Merchant.last_invoice_number)
     session.add(models.InvoiceNumber(invoice_id=invoice_id, merchant_id=merchant_id, sequence=sequence))
     return _invoice_number(sequence)
@@ -77,7 +74,8 @@ class IssuingActivities:
         """The merchant's next number, taken in the same transaction that records it: no holes,
         and a retry gets the number it already has."""
         async with self._sessions.begin() as session:
-            return await take_invoice_number(session, request.invoice_id, request.merchant_id)
+            taken = await numbered(session, request.invoice_id)
+            return taken or await new_invoice_number(session, request.invoice_id, request.merchant_id)
 
     @activity.defn
     async def assign_credit_note_number(self, request: CreditNoteNumberInput) -> str:
