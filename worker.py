@@ -4,6 +4,7 @@ import asyncio
 import logging
 import os
 import signal
+from contextlib import AsyncExitStack
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -17,6 +18,7 @@ from activities.issuing import IssuingActivities
 from activities.outbox import WebhookOutbox
 from activities.scoring import ScoringActivities
 from activities.webhooks import WebhookActivities
+from payinvoice.contracts import mail_task_queue
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.observability import configure_logging, worker_runtime
 from payinvoice.search import register_search_attributes
@@ -43,9 +45,39 @@ def workflow_runner(sandboxed: bool) -> WorkflowRunner:
     return SANDBOXED_RUNNER if sandboxed else UnsandboxedWorkflowRunner()
 
 
+# Emails a worker takes from the mail queue at a time. Each renders its PDF in the one rendering
+# process, so more would only wait there, holding slots and running down their start-to-close
+# timeouts; the rest wait in the task queue, where no timeout runs.
+MAIL_CONCURRENCY = 4
+
+
+class Workers:
+    """The invoice worker and the mail worker of one process, run and stopped together."""
+
+    def __init__(self, *workers: Worker) -> None:
+        self._workers = workers
+        self._running = AsyncExitStack()
+
+    async def run(self) -> None:
+        await asyncio.gather(*(each.run() for each in self._workers))
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(*(each.shutdown() for each in self._workers))
+
+    async def __aenter__(self) -> "Workers":
+        for each in self._workers:
+            await self._running.enter_async_context(each)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._running.aclose()
+
+
 def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> Worker:
+) -> Workers:
+    """The invoice queue's workflows and activities, and the mail queue's emails: PDFs waiting
+    for the renderer never hold up a decision's or a payment's activities (MAIL_QUEUE_PATCH)."""
     outbox = WebhookOutbox(client, settings.public_url)
     mail = MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url)
     credit = CreditActivities(sessions, outbox)
@@ -54,7 +86,7 @@ def build_worker(
     email = EmailActivities(sessions, mail)
     webhooks = WebhookActivities(sessions, mail, settings.webhook_timeout_seconds)
     balance = BalanceActivities(sessions)
-    return Worker(
+    invoices = Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow],
@@ -63,11 +95,19 @@ def build_worker(
         activities=[
             scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
             credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,
+            # send_email here too: emails scheduled before MAIL_QUEUE_PATCH are on this queue.
             issuing.assign_invoice_number, issuing.save_invoice, email.send_email,
             issuing.assign_credit_note_number, balance.apply_balance,
             webhooks.deliver_webhook, webhooks.disable_webhook_endpoint,
         ],
     )
+    emails = Worker(
+        client,
+        task_queue=mail_task_queue(settings.temporal_task_queue),
+        activities=[email.send_email],
+        max_concurrent_activities=MAIL_CONCURRENCY,
+    )
+    return Workers(invoices, emails)
 
 
 async def main() -> None:

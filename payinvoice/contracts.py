@@ -23,6 +23,11 @@ from payinvoice.domain.schedule import ReminderStage
 from payinvoice.domain.status import InvoiceStatus, amount_due, overpaid_amount
 
 INVOICE_WORKFLOW = "InvoiceWorkflow"
+
+
+def mail_task_queue(task_queue: str) -> str:
+    """The task queue of the emails of invoices on `task_queue` (worker.build_worker)."""
+    return f"{task_queue}-mail"
 _INVOICE_NAMESPACE = uuid.UUID("5d1c4a6e-2f0b-4d53-9a51-6f1f3c0de7a1")
 
 

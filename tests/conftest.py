@@ -20,7 +20,6 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from api.app import create_app
 from api.deps import get_session, get_temporal
@@ -30,7 +29,7 @@ from payinvoice.ports import free_port
 from payinvoice.search import SEARCH_ATTRIBUTES
 from payinvoice.settings import Settings
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
-from worker import build_worker
+from worker import Workers, build_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_KEY = "test-admin-key"
@@ -187,7 +186,7 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 @pytest.fixture(scope="session")
 async def worker(
     temporal_client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[Workers]:
     worker = build_worker(temporal_client, settings, sessions)
     running = asyncio.create_task(worker.run())
     yield worker
@@ -203,7 +202,7 @@ async def worker(
 @pytest.fixture(scope="session")
 def app_factory(
     temporal_client: Client, sessions: async_sessionmaker[AsyncSession],
-    settings_factory: Callable[..., Settings], worker: Worker,
+    settings_factory: Callable[..., Settings], worker: Workers,
 ) -> Callable[..., FastAPI]:
     """The real app, its Temporal client and DB swapped for the test ones (no lifespan needed)."""
 

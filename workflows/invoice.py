@@ -25,6 +25,15 @@ condition here, and add a history to tests/replay/histories/. Patches:
   (stage 3) once no invoice started before the patch is still in its decision or its review.
   Histories: `paid_numbered_at_approval`, `approved_after_review`.
 
+- `MAIL_QUEUE_PATCH` ("mail-task-queue-v1"): `send_email` runs on the mail task queue
+  (`mail_task_queue`), which the worker serves a few at a time, instead of the invoice queue. In
+  the benchmark's scale phase hundreds of emails waited there for the one rendering process and
+  took every activity slot: a payment's `save_invoice` and `adjust_credit` queued behind them
+  and its checkout answered 202 (bench/README.md). Emails sent before the patch replay on the
+  invoice queue; an invoice open at the deploy sends its next email on the mail queue. Remove
+  (stage 3) once no invoice that sent an email before the patch is open. Histories: every one
+  recorded with it (`paid_numbered_at_approval`, `approved_after_review`).
+
 Changing an open invoice (extend, pause, dispute, promise: workflows/changes.py) needs no patch:
 the reminder loop waits on a re-anchorable `Deadline` that, for an invoice nobody changes, emits
 the very commands the plain per-step timer did (same durations, summaries and order), which the
@@ -95,6 +104,7 @@ with workflow.unsafe.imports_passed_through():
         SaveInvoiceInput,
         SendEmailInput,
         VoidInput,
+        mail_task_queue,
         new_invoice_view,
     )
     from payinvoice.domain.credit import Outcome, Rule
@@ -134,6 +144,8 @@ with workflow.unsafe.imports_passed_through():
 REFUND_WINDOW_PATCH = "settlement-refund-window-v1"
 # See the module docstring: an approval takes the invoice's number with its reservation.
 NUMBER_AT_APPROVAL_PATCH = "number-at-approval-v1"
+# See the module docstring: emails go to a task queue of their own.
+MAIL_QUEUE_PATCH = "mail-task-queue-v1"
 # What an invoice may be refunded in: it has taken payments (and is not void or declined).
 REFUNDABLE = PAYABLE | {InvoiceStatus.PAID}
 # The decision path runs as local activities: no server round trip while the checkout waits.
@@ -643,6 +655,12 @@ class InvoiceWorkflow(InvoiceChanges, InvoiceCharges, InvoiceInstalments):
         self._view.decision = decision
         workflow.upsert_memo({"decision": decision})
 
+    def _mail_queue(self) -> str | None:
+        """Emails on a task queue of their own (MAIL_QUEUE_PATCH); None: this invoice's queue."""
+        if workflow.patched(MAIL_QUEUE_PATCH):
+            return mail_task_queue(workflow.info().task_queue)
+        return None
+
     async def _send(
         self,
         kind: EmailKind,
@@ -668,6 +686,7 @@ class InvoiceWorkflow(InvoiceChanges, InvoiceCharges, InvoiceInstalments):
                 instalment=instalment,
             ),
             summary=f"send_{kind}:{stage}" if stage else f"send_{kind}",
+            task_queue=self._mail_queue(),
             **EMAIL,
         )
         if not result.delivered:

@@ -11,7 +11,7 @@ from temporalio.worker import Replayer
 
 from tests.utils.histories import HISTORIES
 from workflows.charges import LATE_FEE_PATCH
-from workflows.invoice import NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
+from workflows.invoice import MAIL_QUEUE_PATCH, NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
 
 RECORDED: dict[str, Any] = {
     path.stem: json.loads(path.read_text()) for path in sorted(HISTORIES.glob("*.json"))
@@ -69,6 +69,25 @@ def test_an_approval_recorded_after_the_number_patch_took_its_number_with_the_re
 def test_an_order_approved_after_review_still_takes_its_number_at_issue() -> None:
     assert NUMBER_AT_APPROVAL_PATCH in _patches("approved_after_review")
     assert "assign_invoice_number" in _local_activities("approved_after_review")
+
+
+def test_emails_recorded_after_the_mail_queue_patch_went_to_the_mail_queue() -> None:
+    assert MAIL_QUEUE_PATCH in _patches("paid_numbered_at_approval")
+    assert _email_queues("paid_numbered_at_approval") == {"-mail"}
+    assert _email_queues("paid_in_two_parts") == {""}  # recorded before: the invoice queue
+
+
+def _email_queues(name: str) -> set[str]:
+    """What the task queues of a history's emails add to its workflow's own queue."""
+    events = RECORDED[name]["history"]["events"]
+    own = events[0]["workflowExecutionStartedEventAttributes"]["taskQueue"]["name"]
+    key = "activityTaskScheduledEventAttributes"
+    scheduled = [e[key] for e in events if key in e]
+    return {
+        task["taskQueue"]["name"].removeprefix(own)
+        for task in scheduled
+        if task["activityType"]["name"] == "send_email"
+    }
 
 
 @pytest.mark.parametrize("name", sorted(RECORDED))
