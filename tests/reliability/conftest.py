@@ -35,7 +35,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 async def served(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on a free 127.0.0.1 port, on the tests' own event loop (where the
     worker, the DB engine and the Temporal client live), and yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning")
+    # Keep-alive longer than httpx's (5 s, uvicorn's default too): otherwise the server may close
+    # an idle connection just as the client reuses it (httpx.ReadError under load).
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning", timeout_keep_alive=60
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
