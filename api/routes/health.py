@@ -22,7 +22,10 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": "The database or Temporal does not answer (the body names which)."}},
+)
 async def readyz(session: SessionDep, client: TemporalDep) -> JSONResponse:
     """The database and Temporal answer; 503 naming what does not."""
     checks = {"database": "ok", "temporal": "ok"}

@@ -22,7 +22,8 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from bench.stack import Process, StackError, free_port
+from bench.stack import Process, StackError
+from payinvoice.ports import free_port
 from payinvoice.search import dev_server_args
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
 
