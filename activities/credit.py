@@ -67,9 +67,10 @@ class CreditActivities:
         """Hold the amount on the buyer's line, and on the merchant's total when a cap applies,
         in conditional UPDATEs: racing checkouts can never push either over its limit. Asked to
         (`take_number`), an approval takes the invoice's number in the same transaction."""
+        declined_externally = request.external_decision == "decline"
         try:
             async with self._sessions.begin() as session:
-                hold = await self._hold(session, request) if request.external_decision != "decline" else None
+                hold = None if declined_externally else await self._hold(session, request)
                 if hold is not None:
                     return await self._held(session, request, hold)
         except _CapReached:
@@ -79,7 +80,7 @@ class CreditActivities:
             merchant = await session.get(Merchant, request.merchant_id)
         if buyer is None or merchant is None:
             raise LookupError(f"buyer {request.buyer_id} of merchant {request.merchant_id} is gone")
-        if request.external_decision == "decline":
+        if declined_externally:
             assessment = Assessment(
                 Outcome.DECLINED, Rule.EXTERNAL_CHECK, DeclineReason.EXTERNAL_CHECK_DECLINED
             )

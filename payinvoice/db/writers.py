@@ -35,7 +35,8 @@ def _turn(database: str) -> asyncio.Lock:
 
 def waiting_writers(database: str) -> int:
     """How many writers of this loop wait for their turn at the SQLite file `database`."""
-    waiters = getattr(_turn(database), "_waiters", None)
+    turn = _turns.get(asyncio.get_running_loop(), {}).get(database)  # a look makes no lock
+    waiters = getattr(turn, "_waiters", None)
     return len(waiters) if waiters else 0
 
 
