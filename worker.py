@@ -45,10 +45,12 @@ def workflow_runner(sandboxed: bool) -> WorkflowRunner:
     return SANDBOXED_RUNNER if sandboxed else UnsandboxedWorkflowRunner()
 
 
-# Emails a worker takes from the mail queue at a time. Each renders its PDF in the one rendering
-# process, so more would only wait there, holding slots and running down their start-to-close
-# timeouts; the rest wait in the task queue, where no timeout runs.
-MAIL_CONCURRENCY = 4
+# Emails a worker takes from the mail queue at a time: enough to keep the one rendering process
+# busy while others read the database or talk SMTP (at 4 a full test run's emails queued long
+# enough to shift a reminder's recorded time by seconds). Many more would only wait in the
+# renderer, running down their start-to-close timeouts; the rest wait in the task queue, where
+# no timeout runs.
+MAIL_CONCURRENCY = 16
 
 
 class Workers:
