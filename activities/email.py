@@ -26,7 +26,7 @@ from payinvoice.documents import (
     pdf_filename,
     pdf_unavailable,
     render_credit_note_pdf,
-    render_pdf,
+    render_pdf_if_changed,
 )
 from payinvoice.emails import Recipient, attach_pdf, message_id, render_email
 
@@ -108,22 +108,23 @@ async def _render_email(**fields: Any) -> EmailMessage:
     return await asyncio.get_running_loop().run_in_executor(_pdf_processes(), render)
 
 
-async def _attach_pdf(
-    message: EmailMessage, document: InvoiceDocument, credit_note: str | None = None
-) -> None:
-    """The invoice PDF as it stands now, or the PDF of its credit note `credit_note` (its number).
-    Where WeasyPrint cannot run, the email goes without it (the hosted page still has the
+def _without_pdf(document: InvoiceDocument) -> bool:
+    """Where WeasyPrint cannot run, the email goes without its PDF (the hosted page still has the
     invoice) rather than not at all."""
     reason = pdf_unavailable()
     if reason is not None:
         activity.logger.warning("invoice %s: email without its PDF: %s", document.invoice.invoice_id, reason)
+    return reason is not None
+
+
+async def _attach_credit_note_pdf(
+    message: EmailMessage, document: InvoiceDocument, number: str | None
+) -> None:
+    """The PDF of the invoice's credit note `number` (LookupError while it has none such)."""
+    if _without_pdf(document):
         return
+    note = find_credit_note(document.invoice, number)
     loop = asyncio.get_running_loop()
-    if credit_note is None:
-        pdf = await loop.run_in_executor(_pdf_processes(), render_pdf, document)
-        attach_pdf(message, pdf, pdf_filename(document.invoice))
-        return
-    note = find_credit_note(document.invoice, credit_note)
     pdf = await loop.run_in_executor(_pdf_processes(), render_credit_note_pdf, document, note.number)
     attach_pdf(message, pdf, credit_note_filename(note))
 
@@ -146,6 +147,11 @@ class EmailActivities:
             row = await session.get(models.Invoice, request.invoice_id)
             buyer = await session.get(models.Buyer, row.buyer_id) if row else None
             merchant = await session.get(models.Merchant, row.merchant_id) if row else None
+            # The PDF the invoice's last email carried: this one reuses it if nothing it shows changed.
+            archived = (
+                await session.get(models.InvoicePdf, request.invoice_id)
+                if request.kind in PDF_ATTACHED else None
+            )
         if row is None or buyer is None or merchant is None:
             raise LookupError(f"invoice {request.invoice_id} is not in the read model yet")
         document = document_for(from_document(row.document), merchant, buyer, self._mail.public_url)
@@ -157,9 +163,9 @@ class EmailActivities:
             locale=document.buyer.locale, hosted_url=document.hosted_url,
         )
         if request.kind in PDF_ATTACHED:
-            await _attach_pdf(message, document)
+            await self._attach_invoice_pdf(message, document, archived)
         elif request.kind in CREDIT_NOTE_PDF_ATTACHED:
-            await _attach_pdf(message, document, credit_note=request.stage)
+            await _attach_credit_note_pdf(message, document, request.stage)
         delivery = asyncio.ensure_future(self._deliver(message, msg_id, request))
         try:
             return await asyncio.shield(delivery)
@@ -168,6 +174,36 @@ class EmailActivities:
             # is recorded before this attempt ends, or its retry would send it a second time.
             await delivery
             raise
+
+    async def _attach_invoice_pdf(
+        self, message: EmailMessage, document: InvoiceDocument, archived: models.InvoicePdf | None
+    ) -> None:
+        """The invoice PDF as it stands now. Printed only when the invoice's HTML differs from the
+        one the archived PDF was printed from: most reminders go out before anything on the
+        invoice changed, and a batch of them otherwise queued for minutes behind the one
+        renderer (bench/README.md). Only the hash goes to the renderer, never the archived bytes."""
+        if _without_pdf(document):
+            return
+        sha256, printed = await asyncio.get_running_loop().run_in_executor(
+            _pdf_processes(), render_pdf_if_changed, document, archived.html_sha256 if archived else None
+        )
+        if printed is None:
+            assert archived is not None  # nothing printed: the HTML hashes as the archived one's
+            pdf = archived.pdf
+        else:
+            await self._archive(document.invoice.invoice_id, sha256, printed)
+            pdf = printed
+        attach_pdf(message, pdf, pdf_filename(document.invoice))
+
+    async def _archive(self, invoice_id: str, sha256: str, pdf: bytes) -> None:
+        """Keep `pdf` as the invoice's latest PDF. An upsert: the hash and the bytes always change
+        together, and a retry (or two attempts at once) writes a PDF of the same HTML again."""
+        values = {"html_sha256": sha256, "pdf": pdf, "rendered_at": models.utcnow()}
+        async with self._sessions.begin() as session:
+            insert = dialect_insert(session, models.InvoicePdf).values(invoice_id=invoice_id, **values)
+            await session.execute(
+                insert.on_conflict_do_update(index_elements=[models.InvoicePdf.invoice_id], set_=values)
+            )
 
     async def _deliver(self, message: EmailMessage, msg_id: str, request: SendEmailInput) -> EmailResult:
         refused = await send_message(self._mail, message)

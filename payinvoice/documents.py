@@ -7,6 +7,7 @@ WeasyPrint needs Pango from the system. Without it `pdf_unavailable()` gives the
 endpoints answer 503 `pdf_unavailable` and emails go out without their attachment.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -225,6 +226,15 @@ def render_pdf(document: InvoiceDocument) -> bytes:
     """The invoice PDF. Blocking and CPU-bound (a few hundred ms): call it in a thread.
     Raises RuntimeError when WeasyPrint cannot run here (see `pdf_unavailable`)."""
     return _print(render_invoice_html(document))
+
+
+def render_pdf_if_changed(document: InvoiceDocument, archived_sha256: str | None) -> tuple[str, bytes | None]:
+    """The SHA-256 of the invoice's HTML and its PDF, or None instead of the PDF when that hash is
+    `archived_sha256`: the PDF printed from the same HTML is already at hand, and printing costs
+    the renderer a few hundred ms where the HTML costs a few. Blocking, like `render_pdf`."""
+    html = render_invoice_html(document)
+    sha256 = hashlib.sha256(html.encode()).hexdigest()
+    return sha256, None if sha256 == archived_sha256 else _print(html)
 
 
 def render_credit_note_pdf(document: InvoiceDocument, number: str) -> bytes:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     false,
@@ -226,6 +227,19 @@ class SentEmail(Base):
     kind: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str | None] = mapped_column(String(64), default=None)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InvoicePdf(Base):
+    """The latest invoice PDF an email carried, with the SHA-256 of the HTML it was printed from:
+    while the invoice's HTML hashes the same, its reminders attach these bytes instead of
+    printing again (the renderer's cost: bench/README.md)."""
+
+    __tablename__ = "invoice_pdfs"
+
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    html_sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CreditPolicyVersion(Base):

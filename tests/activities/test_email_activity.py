@@ -1,17 +1,24 @@
-"""The email activity sends each (invoice, kind, stage) once, and tells lasting refusals apart."""
+"""The email activity sends each (invoice, kind, stage) once, tells lasting refusals apart, and prints
+an invoice PDF only when the invoice shows something its archived PDF does not."""
 
 import asyncio
+import hashlib
 import threading
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 
+import aiosmtplib
 import pytest
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
-from payinvoice.contracts import CreditNote, EmailKind, SaveInvoiceInput, SendEmailInput
+from payinvoice.contracts import CreditNote, EmailKind, InvoiceView, SaveInvoiceInput, SendEmailInput
+from payinvoice.db import models
+from payinvoice.documents import document_for, render_invoice_html
 from payinvoice.mailsink import MailSink, start_mail_sink
 from payinvoice.ports import free_port
 from payinvoice.settings import Settings
@@ -31,6 +38,28 @@ async def stored_invoice_for(sessions: async_sessionmaker[AsyncSession], email: 
 def email_activities(sessions, settings: Settings) -> EmailActivities:
     mail = MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url)
     return EmailActivities(sessions, mail)
+
+
+async def archived_pdf(sessions: async_sessionmaker[AsyncSession], invoice_id: str) -> Row[Any] | None:
+    """The invoice's archived (html_sha256, rendered_at, pdf); a new print changes rendered_at."""
+    row = models.InvoicePdf
+    query = select(row.html_sha256, row.rendered_at, row.pdf).where(row.invoice_id == invoice_id)
+    async with sessions() as session:
+        return (await session.execute(query)).one_or_none()
+
+
+def attached_pdf(message: EmailMessage) -> bytes:
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    return attachment.get_content()
+
+
+async def payment_recorded(
+    sessions: async_sessionmaker[AsyncSession], view: InvoiceView, amount: int
+) -> None:
+    """The read model's next snapshot of the invoice, `amount` paid: what its PDF shows changes."""
+    view.amount_paid, view.version = amount, view.version + 1
+    await ActivityEnvironment().run(IssuingActivities(sessions).save_invoice, SaveInvoiceInput(view))
 
 
 async def test_sending_the_same_reminder_twice_delivers_it_once(sessions, settings, mail: MailSink) -> None:
@@ -79,6 +108,113 @@ async def test_a_credit_note_email_carries_the_credit_notes_pdf(sessions, settin
     assert attachment.get_filename() == "CN-000001.pdf"
     text = pdf_text(attachment.get_content())
     assert "Credit note CN-000001" in text and "Amount credited 25.00 EUR" in text
+
+
+@needs_pdf
+async def test_the_invoice_email_archives_the_pdf_it_carries_with_the_hash_of_its_html(
+    sessions, settings, mail: MailSink
+) -> None:
+    view, buyer = await stored_invoice_for(sessions)
+
+    await ActivityEnvironment().run(
+        email_activities(sessions, settings).send_email,
+        SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.INVOICE),
+    )
+
+    archived = await archived_pdf(sessions, view.invoice_id)
+    assert archived is not None
+    [received] = mails_to(mail, buyer.email)
+    assert archived.pdf == attached_pdf(received)
+    async with sessions() as session:
+        merchant = await session.get(models.Merchant, view.merchant_id)
+    html = render_invoice_html(document_for(view, merchant, buyer, settings.public_url))
+    assert archived.html_sha256 == hashlib.sha256(html.encode()).hexdigest()
+
+
+@needs_pdf
+async def test_a_reminder_for_an_invoice_unchanged_since_issue_carries_the_pdf_archived_at_issue(
+    sessions, settings, mail: MailSink
+) -> None:
+    view, buyer = await stored_invoice_for(sessions)
+    emails = email_activities(sessions, settings)
+    await ActivityEnvironment().run(
+        emails.send_email, SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.INVOICE)
+    )
+    at_issue = await archived_pdf(sessions, view.invoice_id)
+
+    await ActivityEnvironment().run(
+        emails.send_email, SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.REMINDER, stage="due")
+    )
+
+    invoice_email, reminder = mails_to(mail, buyer.email)
+    assert at_issue is not None and attached_pdf(reminder) == attached_pdf(invoice_email) == at_issue.pdf
+    # Nothing printed: a new PDF would have been archived with the moment it was printed.
+    assert await archived_pdf(sessions, view.invoice_id) == at_issue
+
+
+@needs_pdf
+async def test_a_reminder_for_an_invoice_paid_in_part_since_issue_carries_a_new_pdf_and_archives_it(
+    sessions, settings, mail: MailSink
+) -> None:
+    view, buyer = await stored_invoice_for(sessions)
+    emails = email_activities(sessions, settings)
+    await ActivityEnvironment().run(
+        emails.send_email, SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.INVOICE)
+    )
+    at_issue = await archived_pdf(sessions, view.invoice_id)
+    await payment_recorded(sessions, view, 5000)
+
+    await ActivityEnvironment().run(
+        emails.send_email, SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.REMINDER, stage="due")
+    )
+
+    _, reminder = mails_to(mail, buyer.email)
+    text = pdf_text(attached_pdf(reminder))
+    assert "Paid 50.00 EUR" in text and "Amount due 69.00 EUR" in text
+    archived = await archived_pdf(sessions, view.invoice_id)
+    assert at_issue is not None and archived is not None
+    assert archived.pdf == attached_pdf(reminder)
+    assert archived.html_sha256 != at_issue.html_sha256
+    assert archived.rendered_at > at_issue.rendered_at
+
+
+class RefusingOnceSink(MailSink):
+    """Refuses the first recipient for now (451), as a busy server does, and takes every later one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = False
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if not self.refused:
+            self.refused = True
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@needs_pdf
+async def test_a_retried_reminder_carries_the_pdf_its_first_attempt_archived_and_prints_none(
+    sessions, settings_factory
+) -> None:
+    view, buyer = await stored_invoice_for(sessions)
+    sink = RefusingOnceSink()
+    controller = start_mail_sink(sink, port=(port := free_port()))
+    try:
+        emails = email_activities(sessions, settings_factory(smtp_port=port))
+        request = SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.REMINDER, stage="due")
+        with pytest.raises(aiosmtplib.SMTPRecipientsRefused):  # transient: Temporal would retry it
+            await ActivityEnvironment().run(emails.send_email, request)
+        first = await archived_pdf(sessions, view.invoice_id)
+
+        retry = await ActivityEnvironment().run(emails.send_email, request)
+    finally:
+        controller.stop()
+
+    assert retry.delivered
+    [received] = mails_to(sink, buyer.email)
+    assert first is not None and attached_pdf(received) == first.pdf
+    assert await archived_pdf(sessions, view.invoice_id) == first
 
 
 class SlowSink(MailSink):

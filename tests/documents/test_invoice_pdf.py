@@ -1,6 +1,8 @@
 """The invoice PDF shows seller, buyer, number, dates, PO, lines, taxes by rate, totals, terms,
-reference and bank details, in the buyer's language, with an EPC QR code on EUR invoices."""
+reference and bank details, in the buyer's language, with an EPC QR code on EUR invoices; it is
+printed again only when its HTML no longer hashes as the archived PDF's did."""
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -12,7 +14,9 @@ from payinvoice.documents import (
     context,
     epc_for,
     render_hosted_page,
+    render_invoice_html,
     render_pdf,
+    render_pdf_if_changed,
 )
 from payinvoice.domain.lines import Line, price_lines
 from tests.documents.pdf import needs_pdf, pdf_text
@@ -87,3 +91,32 @@ def test_the_hosted_page_escapes_what_merchants_and_buyers_typed() -> None:
     html = render_hosted_page(replace(document, seller=replace(SELLER, address="<img src=x onerror=1>")))
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "<img src=x" not in html and "Manual &lt;b&gt;" in html
+
+
+def html_sha256(document: InvoiceDocument) -> str:
+    return hashlib.sha256(render_invoice_html(document).encode()).hexdigest()
+
+
+def test_an_invoice_whose_html_hashes_as_the_archived_one_is_not_printed_again() -> None:
+    archived = html_sha256(make_document())
+
+    assert render_pdf_if_changed(make_document(), archived) == (archived, None)
+
+
+@needs_pdf
+def test_an_invoice_whose_html_changed_since_the_archived_one_is_printed_as_it_stands() -> None:
+    archived = html_sha256(make_document())
+    paid_in_part = make_document(amount_paid=2000)
+
+    sha256, pdf = render_pdf_if_changed(paid_in_part, archived)
+
+    assert sha256 == html_sha256(paid_in_part) != archived
+    assert pdf is not None and "Amount due 153.62 EUR" in pdf_text(pdf)
+
+
+@needs_pdf
+def test_an_invoice_with_nothing_archived_is_printed() -> None:
+    sha256, pdf = render_pdf_if_changed(make_document(), None)
+
+    assert sha256 == html_sha256(make_document())
+    assert pdf is not None and "Invoice INV-000042" in pdf_text(pdf)
