@@ -24,7 +24,6 @@ def upgrade() -> None:
         sa.Column("html_sha256", sa.String(length=64), nullable=False),
         sa.Column("pdf", sa.LargeBinary(), nullable=False),
         sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["invoice_id"], ["invoices.id"]),
         sa.PrimaryKeyConstraint("invoice_id"),
     )
 
