@@ -131,20 +131,31 @@ async def test_the_invoice_email_archives_the_pdf_it_carries_with_the_hash_of_it
     assert archived.html_sha256 == hashlib.sha256(html.encode()).hexdigest()
 
 
-@needs_pdf
-async def test_a_reminder_for_an_invoice_unchanged_since_issue_carries_the_pdf_archived_at_issue(
-    sessions, settings, mail: MailSink
-) -> None:
+async def invoice_emailed(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> tuple[InvoiceView, models.Buyer, EmailActivities, models.InvoicePdf | None]:
+    """A stored invoice whose invoice email went out: what each reminder below starts from."""
     view, buyer = await stored_invoice_for(sessions)
     emails = email_activities(sessions, settings)
     await ActivityEnvironment().run(
         emails.send_email, SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.INVOICE)
     )
-    at_issue = await archived_pdf(sessions, view.invoice_id)
+    return view, buyer, emails, await archived_pdf(sessions, view.invoice_id)
 
+
+async def remind(emails: EmailActivities, view: InvoiceView) -> None:
     await ActivityEnvironment().run(
         emails.send_email, SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.REMINDER, stage="due")
     )
+
+
+@needs_pdf
+async def test_a_reminder_for_an_invoice_unchanged_since_issue_carries_the_pdf_archived_at_issue(
+    sessions, settings, mail: MailSink
+) -> None:
+    view, buyer, emails, at_issue = await invoice_emailed(sessions, settings)
+
+    await remind(emails, view)
 
     invoice_email, reminder = mails_to(mail, buyer.email)
     assert at_issue is not None and attached_pdf(reminder) == attached_pdf(invoice_email) == at_issue.pdf
@@ -156,17 +167,10 @@ async def test_a_reminder_for_an_invoice_unchanged_since_issue_carries_the_pdf_a
 async def test_a_reminder_for_an_invoice_paid_in_part_since_issue_carries_a_new_pdf_and_archives_it(
     sessions, settings, mail: MailSink
 ) -> None:
-    view, buyer = await stored_invoice_for(sessions)
-    emails = email_activities(sessions, settings)
-    await ActivityEnvironment().run(
-        emails.send_email, SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.INVOICE)
-    )
-    at_issue = await archived_pdf(sessions, view.invoice_id)
+    view, buyer, emails, at_issue = await invoice_emailed(sessions, settings)
     await payment_recorded(sessions, view, 5000)
 
-    await ActivityEnvironment().run(
-        emails.send_email, SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.REMINDER, stage="due")
-    )
+    await remind(emails, view)
 
     _, reminder = mails_to(mail, buyer.email)
     text = pdf_text(attached_pdf(reminder))
