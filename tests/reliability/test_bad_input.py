@@ -447,6 +447,15 @@ async def test_nul_and_broken_unicode_in_ids_and_queries_are_refused_or_not_foun
             refused(response, 422)
 
 
+async def test_a_nul_in_a_query_value_is_refused_as_invalid_request(
+    api: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """Escaped by hand: httpx would escape the `%` of a `params` value."""
+    response = await api.get("/v1/invoices?buyer_id=R%00P", headers=tenant.headers)
+
+    refused(response, 422, "invalid_request")
+
+
 # SQL-ish strings
 
 SQLISH = ["'; DROP TABLE invoices; --", "1' OR '1'='1", 'Robert"); DELETE FROM buyers; --', "%_\\"]
