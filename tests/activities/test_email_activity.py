@@ -4,6 +4,8 @@ an invoice PDF only when the invoice shows something its archived PDF does not."
 import asyncio
 import hashlib
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -38,6 +40,18 @@ async def stored_invoice_for(sessions: async_sessionmaker[AsyncSession], email: 
 def email_activities(sessions, settings: Settings) -> EmailActivities:
     mail = MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url)
     return EmailActivities(sessions, mail)
+
+
+@contextmanager
+def emails_through(
+    sink: MailSink, sessions: async_sessionmaker[AsyncSession], settings_factory: Callable[..., Settings]
+) -> Iterator[EmailActivities]:
+    """Email activities that talk SMTP to `sink`, served on a free port while the block runs."""
+    controller = start_mail_sink(sink, port=(port := free_port()))
+    try:
+        yield email_activities(sessions, settings_factory(smtp_port=port))
+    finally:
+        controller.stop()
 
 
 async def archived_pdf(sessions: async_sessionmaker[AsyncSession], invoice_id: str) -> Row[Any] | None:
@@ -203,17 +217,13 @@ async def test_a_retried_reminder_carries_the_pdf_its_first_attempt_archived_and
 ) -> None:
     view, buyer = await stored_invoice_for(sessions)
     sink = RefusingOnceSink()
-    controller = start_mail_sink(sink, port=(port := free_port()))
-    try:
-        emails = email_activities(sessions, settings_factory(smtp_port=port))
+    with emails_through(sink, sessions, settings_factory) as emails:
         request = SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.REMINDER, stage="due")
         with pytest.raises(aiosmtplib.SMTPRecipientsRefused):  # transient: Temporal would retry it
             await ActivityEnvironment().run(emails.send_email, request)
         first = await archived_pdf(sessions, view.invoice_id)
 
         retry = await ActivityEnvironment().run(emails.send_email, request)
-    finally:
-        controller.stop()
 
     assert retry.delivered
     [received] = mails_to(sink, buyer.email)
@@ -239,9 +249,7 @@ async def test_a_send_cancelled_by_a_worker_shutdown_is_recorded_and_not_sent_ag
 ) -> None:
     view, buyer = await stored_invoice_for(sessions)
     sink = SlowSink()
-    controller = start_mail_sink(sink, port=(port := free_port()))
-    try:
-        emails = email_activities(sessions, settings_factory(smtp_port=port))
+    with emails_through(sink, sessions, settings_factory) as emails:
         request = SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.REMINDER, stage="due")
         environment = ActivityEnvironment()
         attempt = asyncio.create_task(environment.run(emails.send_email, request))
@@ -251,8 +259,6 @@ async def test_a_send_cancelled_by_a_worker_shutdown_is_recorded_and_not_sent_ag
         with pytest.raises(asyncio.CancelledError):
             await attempt
         retry = await ActivityEnvironment().run(emails.send_email, request)
-    finally:
-        controller.stop()
 
     assert retry.delivered
     assert len(mails_to(sink, buyer.email)) == 1
