@@ -18,7 +18,7 @@ from activities.issuing import IssuingActivities
 from activities.outbox import WebhookOutbox
 from activities.scoring import ScoringActivities
 from activities.webhooks import WebhookActivities
-from payinvoice.contracts import mail_task_queue
+from payinvoice.contracts import mail_task_queue, notice_task_queue
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.observability import configure_logging, worker_runtime
 from payinvoice.search import register_search_attributes
@@ -45,7 +45,7 @@ def workflow_runner(sandboxed: bool) -> WorkflowRunner:
     return SANDBOXED_RUNNER if sandboxed else UnsandboxedWorkflowRunner()
 
 
-# Emails a worker takes from the mail queue at a time: enough to keep the one rendering process
+# Emails a worker takes from each mail queue at a time: enough to keep the one rendering process
 # busy while others read the database or talk SMTP (at 4 a full test run's emails queued long
 # enough to shift a reminder's recorded time by seconds). Many more would only wait in the
 # renderer, running down their start-to-close timeouts; the rest wait in the task queue, where
@@ -54,11 +54,15 @@ MAIL_CONCURRENCY = 16
 
 
 class Workers:
-    """The invoice worker and the mail worker of one process, run and stopped together."""
+    """The invoice, mail and notice workers of one process, run and stopped together."""
 
     def __init__(self, *workers: Worker) -> None:
         self._workers = workers
         self._running = AsyncExitStack()
+
+    @property
+    def task_queues(self) -> tuple[str, ...]:
+        return tuple(each.task_queue for each in self._workers)
 
     async def run(self) -> None:
         await asyncio.gather(*(each.run() for each in self._workers))
@@ -78,8 +82,11 @@ class Workers:
 def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> Workers:
-    """The invoice queue's workflows and activities, and the mail queue's emails: PDFs waiting
-    for the renderer never hold up a decision's or a payment's activities (MAIL_QUEUE_PATCH)."""
+    """The invoice queue's workflows and activities, the mail queue's invoice emails and the
+    notice queue's later emails: PDFs waiting for the renderer never hold up a decision's or a
+    payment's activities (MAIL_QUEUE_PATCH), and a backlog of invoice emails never holds up a
+    reminder or a receipt (NOTICE_QUEUE_PATCH). Each is built when `PAYINVOICE_WORKER_QUEUES`
+    names it (all three by default); those of a process share its one rendering process."""
     outbox = WebhookOutbox(client, settings.public_url)
     mail = MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url)
     credit = CreditActivities(sessions, outbox)
@@ -88,28 +95,30 @@ def build_worker(
     email = EmailActivities(sessions, mail)
     webhooks = WebhookActivities(sessions, mail, settings.webhook_timeout_seconds)
     balance = BalanceActivities(sessions)
-    invoices = Worker(
-        client,
-        task_queue=settings.temporal_task_queue,
-        workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow],
-        workflow_runner=workflow_runner(settings.workflow_sandbox),
-        max_cached_workflows=settings.worker_max_cached_workflows,
-        activities=[
-            scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
-            credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,
-            # send_email here too: emails scheduled before MAIL_QUEUE_PATCH are on this queue.
-            issuing.assign_invoice_number, issuing.save_invoice, email.send_email,
-            issuing.assign_credit_note_number, balance.apply_balance,
-            webhooks.deliver_webhook, webhooks.disable_webhook_endpoint,
-        ],
-    )
-    emails = Worker(
-        client,
-        task_queue=mail_task_queue(settings.temporal_task_queue),
-        activities=[email.send_email],
-        max_concurrent_activities=MAIL_CONCURRENCY,
-    )
-    return Workers(invoices, emails)
+    workers = []
+    if "invoices" in settings.served_queues:
+        workers.append(Worker(
+            client,
+            task_queue=settings.temporal_task_queue,
+            workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow],
+            workflow_runner=workflow_runner(settings.workflow_sandbox),
+            max_cached_workflows=settings.worker_max_cached_workflows,
+            activities=[
+                scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
+                credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,
+                # send_email here too: emails scheduled before MAIL_QUEUE_PATCH are on this queue.
+                issuing.assign_invoice_number, issuing.save_invoice, email.send_email,
+                issuing.assign_credit_note_number, balance.apply_balance,
+                webhooks.deliver_webhook, webhooks.disable_webhook_endpoint,
+            ],
+        ))  # fmt: skip
+    for name, queue in (("mail", mail_task_queue), ("notices", notice_task_queue)):
+        if name in settings.served_queues:
+            workers.append(Worker(
+                client, task_queue=queue(settings.temporal_task_queue), activities=[email.send_email],
+                max_concurrent_activities=MAIL_CONCURRENCY,
+            ))  # fmt: skip
+    return Workers(*workers)
 
 
 async def main() -> None:
@@ -128,7 +137,9 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     async with worker:
-        logging.info("worker polling task queue %r", settings.temporal_task_queue)
+        logging.info(
+            "worker polling %s of task queue %r", settings.worker_queues, settings.temporal_task_queue
+        )
         await stop.wait()
     await engine.dispose()
 

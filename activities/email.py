@@ -2,6 +2,7 @@
 
 import asyncio
 import functools
+import gc
 import multiprocessing
 import os
 import threading
@@ -79,6 +80,11 @@ def _start_renderer(parent: int) -> None:
     # No lower priority: at `nice` 10 a busy machine starved it, and emails (reminders too) fell
     # minutes behind (bench/README.md).
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="exit-with-worker").start()
+    # WeasyPrint and its imports, then out of the garbage collector's sight: every collection
+    # scanned them again, about 7% of a PDF's CPU (bench/README.md).
+    pdf_unavailable()
+    gc.collect()
+    gc.freeze()
 
 
 def _exit_with(parent: int) -> None:

@@ -2,7 +2,8 @@
 
 A no-op workflow started with update-with-start (USE_EXISTING) whose update answers at once; it
 then runs one activity and waits for a signal. Its worker runs in the benchmark process on a task
-queue of its own, against the same dev server as payinvoice.
+queue of its own, against the same dev server as payinvoice. For the scale phase, the bare open
+invoice: a workflow started plainly that sleeps on one timer.
 """
 
 import uuid
@@ -46,6 +47,15 @@ class FloorWorkflow:
         self._released = True
 
 
+@workflow.defn(name="BenchSleeper")
+class SleeperWorkflow:
+    """What an open invoice is at the least: a workflow asleep on its next timer."""
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.sleep(timedelta(days=365))
+
+
 @dataclass
 class Floor:
     """Drives floor workflows; each operation takes an index and returns an Outcome."""
@@ -64,6 +74,11 @@ class Floor:
         await self.client.execute_update_with_start_workflow(
             FloorWorkflow.decide, start_workflow_operation=self._start(workflow_id)
         )
+        return "ok", workflow_id
+
+    async def sleeper(self, workflow_id: str) -> Outcome:
+        """Start a bare sleeping workflow: the scale phase's yardstick for opening an invoice."""
+        await self.client.start_workflow(SleeperWorkflow.run, id=workflow_id, task_queue=self.task_queue)
         return "ok", workflow_id
 
     async def release(self, workflow_id: str) -> None:
@@ -88,6 +103,8 @@ class Floor:
 async def floor_worker(client: Client) -> AsyncIterator[Floor]:
     """The floor's worker, with the SDK's defaults (sandbox included), on its own task queue."""
     task_queue = f"bench-floor-{uuid.uuid4().hex[:8]}"
-    worker = Worker(client, task_queue=task_queue, workflows=[FloorWorkflow], activities=[floor_activity])
+    worker = Worker(
+        client, task_queue=task_queue, workflows=[FloorWorkflow, SleeperWorkflow], activities=[floor_activity]
+    )
     async with worker:
         yield Floor(client, task_queue)

@@ -24,8 +24,6 @@ from payinvoice.emails import message_id
 
 log = logging.getLogger("bench")
 
-# How long the scale phase's invoice emails may take to go out before the reminder batch.
-SCALE_DRAIN_S = 900
 # Terms of the reminder batch: its first stage (`upcoming`, three days before due) falls due
 # exactly one day after issue.
 REMINDER_TERMS_DAYS = 4
@@ -45,14 +43,20 @@ async def _bounded(calls: Iterable[Any], limit: int = 20) -> None:
     await asyncio.gather(*(one(call) for call in calls))
 
 
-async def drain(stack: Stack, service: Service, within_s: float = 90) -> dict[str, Any]:
+def emails_waiting(stack: Stack, service: Service, other: int = 0) -> int:
+    """Invoice emails not yet received: one per invoice `service` opened, plus `other` opened by
+    other merchants of the stack (the external check's)."""
+    return service.issued + other - stack.mail.count("invoice")
+
+
+async def drain(stack: Stack, service: Service, within_s: float = 90, other: int = 0) -> dict[str, Any]:
     """Let the emails of the invoices issued so far go out before the next phase starts: how
     many were still on their way, how long they took, and whether all arrived."""
-    waiting, began = service.issued - stack.mail.count("invoice"), time.monotonic()
-    drained = await stack.mail.wait_for("invoice", service.issued, within_s)
+    waiting, began = emails_waiting(stack, service, other), time.monotonic()
+    drained = await stack.mail.wait_for("invoice", service.issued + other, within_s)
     if not drained:
-        log.warning("only %d of %d invoice emails arrived within %.0f s",
-                    stack.mail.count("invoice"), service.issued, within_s)  # fmt: skip
+        log.warning("%d invoice emails still on their way after %.0f s",
+                    emails_waiting(stack, service, other), within_s)  # fmt: skip
     stack.check_alive()
     return {"emails_waiting": waiting, "drain_s": round(time.monotonic() - began, 1), "drained": drained}
 
@@ -214,10 +218,18 @@ async def count_open(database_url: str) -> int:
 
 
 async def scale(
-    stack: Stack, service: Service, target: int, concurrency: int, budget_s: float
+    stack: Stack, service: Service, floor: Floor, target: int, concurrency: int, budget_s: float,
+    bare_s: float, other: int = 0,
 ) -> dict[str, Any]:
-    """Open invoices up to `target` (or for `budget_s`), all sleeping on reminder timers, then
-    the memory of the processes that hold them."""
+    """Once the emails of earlier phases are out (`other`: as in `drain`), bare sleeping
+    workflows for `bare_s` (the yardstick), then invoices up to `target` open (or for
+    `budget_s`), each asleep on its reminder timer, then the memory of the processes that hold
+    them. Their invoice emails are left printing: the reminder batch that follows runs behind
+    them, as reminders would after a burst of checkouts."""
+    before_phase = await drain(stack, service, within_s=300, other=other)
+    prefix = f"bench-sleeper-{time.monotonic_ns()}"
+    log.info("scale: bare sleeping workflows for %.0f s at %d concurrent", bare_s, concurrency)
+    bare = await closed_loop(lambda i: floor.sleeper(f"{prefix}-{i}"), concurrency, duration_s=bare_s)
     before = await count_open(stack.database_url)
     wanted = max(0, target - before)
     log.info("scale: %d invoices open, creating up to %d more (at most %.0f s)", before, wanted, budget_s)
@@ -226,18 +238,22 @@ async def scale(
         return (await service.checkout(f"scale-{i}", i))[0], None
 
     run = await closed_loop(checkout, concurrency, count=wanted, duration_s=budget_s)
-    # Invoices open faster than their PDFs print: the reminder batch that follows is measured
-    # once their emails are out, not behind them (the backlog's size and time are reported).
-    backlog = await drain(stack, service, within_s=SCALE_DRAIN_S)
+    stack.check_alive()
+    create_per_s, bare_per_s = rate(run, ["open"]) if run.samples else None, rate(bare, ["ok"])
     return {
         "open_invoices": await count_open(stack.database_url),
         "worker_rss_mb": rss_mb(stack.worker.pid),
         "server_rss_mb": rss_mb(stack.server.pid),
         "api_rss_mb": rss_mb(stack.api.pid),
         "created_in_phase": run.count(["open"]),
-        "create_per_s": rate(run, ["open"]) if run.samples else None,
+        "create_s": round(run.elapsed_s, 1),
+        "create_per_s": create_per_s,
         "create_outcomes": run.outcomes(),
-        "invoice_email_backlog": backlog,
+        "bare_create_per_s": bare_per_s,
+        "bare_open": bare.count(["ok"]),
+        "create_ratio": round(create_per_s / bare_per_s, 2) if create_per_s and bare_per_s else None,
+        "invoice_emails_waiting": emails_waiting(stack, service, other),
+        "emails_before_phase": before_phase,
     }
 
 
@@ -267,11 +283,13 @@ async def cache_memory(stack: Stack, sizes: Iterable[int], sample: int, concurre
 
 
 async def reminder_lateness(
-    stack: Stack, service: Service, batch: int, concurrency: int
+    stack: Stack, service: Service, batch: int, concurrency: int, other: int = 0
 ) -> dict[str, Any]:
     """A batch of invoices whose first reminder falls due one day after issue: how late each
-    reminder reached the SMTP sink, against the `next_reminder.at` its checkout answered."""
+    reminder reached the SMTP sink, against the `next_reminder.at` its checkout answered. The
+    invoice emails still waiting (`other`: as in `drain`) are reported at its start and end."""
     due: dict[str, float] = {}
+    waiting_at_start = emails_waiting(stack, service, other)
 
     async def checkout(i: int) -> Outcome:
         label, invoice = await service.checkout(f"remind-{i}", i, terms_days=REMINDER_TERMS_DAYS)
@@ -285,6 +303,7 @@ async def reminder_lateness(
     await closed_loop(checkout, concurrency, count=batch)
     if not due:
         return {"reminder_lateness_p99_s": None, "reminder_batch": {"size": 0}}
+    log.info("reminders: due behind %d invoice emails still waiting", waiting_at_start)
     grace_s = max(10.0, stack.day_seconds)
     deadline = max(due.values()) + grace_s
     await stack.mail.wait_for_reminders(due, until=deadline)
@@ -306,5 +325,8 @@ async def reminder_lateness(
             "grace_s": grace_s,
             "due_spread_s": round(max(due.values()) - min(due.values()), 2),
             "lateness_max_s": round(max(late), 3) if late else None,
+            "invoice_emails_waiting": {
+                "at_start": waiting_at_start, "at_end": emails_waiting(stack, service, other),
+            },
         },
     }

@@ -73,6 +73,8 @@ def info_rows(result: dict[str, Any]) -> list[Row]:
         Row("settlements/s", _get(result, "throughput.settlements_per_s"),
             _get(result, "throughput.floor_per_s")),
         Row("open invoices", _get(result, "scale.open_invoices")),
+        Row("invoices opened/s (floor: bare sleepers)", _get(result, "scale.create_per_s"),
+            _get(result, "scale.bare_create_per_s")),
         Row("worker RSS MB", _get(result, "scale.worker_rss_mb")),
         Row("server RSS MB", _get(result, "scale.server_rss_mb")),
         Row("reminder lateness p50 s", _get(result, "scale.reminder_lateness_p50_s")),

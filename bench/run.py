@@ -39,6 +39,7 @@ class Profile:
     throughput_s: float
     open_target: int
     scale_budget_s: float
+    bare_s: float  # bare sleeping workflows started for this long: the scale phase's yardstick
     reminder_batch: int
     reminder_concurrency: int
     cache_sizes: tuple[int, int]  # the worker's sticky cache, measured at both sizes
@@ -52,18 +53,19 @@ class Profile:
 QUICK = Profile(
     mode="quick", day_seconds=10, warmup=10, floor_requests={1: 30, 10: 150},
     decision_requests={1: 30, 10: 150, 50: 150}, throughput_concurrency=16, throughput_s=15,
-    open_target=300, scale_budget_s=30, reminder_batch=100, reminder_concurrency=25,
+    open_target=600, scale_budget_s=15, bare_s=5, reminder_batch=100, reminder_concurrency=25,
     cache_sizes=(300, 30), cache_sample=300, external_buyers=30, aging_invoices=100_000, aging_runs=5,
 )  # fmt: skip
 FULL = Profile(
     mode="full", day_seconds=60, warmup=30, floor_requests={1: 200, 10: 1000},
     decision_requests={1: 200, 10: 1000, 50: 1000}, throughput_concurrency=16, throughput_s=60,
-    open_target=20_000, scale_budget_s=300, reminder_batch=500, reminder_concurrency=25,
+    open_target=20_000, scale_budget_s=1800, bare_s=30, reminder_batch=500, reminder_concurrency=25,
     cache_sizes=(1000, 100), cache_sample=2000, external_buyers=200, aging_invoices=1_000_000, aging_runs=9,
 )  # fmt: skip
-# core: the floor, decisions, throughput, scale and reminders; external: decisions with the
-# external credit check; aging: the aging report on PostgreSQL. In this order.
-PHASES = ("core", "external", "aging")
+# core: the floor, decisions, throughput and the worker's memory by cache size; external:
+# decisions with the external credit check; scale: invoices opened up to the target, then a
+# reminder batch behind their emails; aging: the aging report on PostgreSQL. In this order.
+PHASES = ("core", "external", "scale", "aging")
 
 
 async def _warm_up(floor: Floor, svc: Service, count: int) -> None:
@@ -82,7 +84,6 @@ def _latency(run: Run, labels: tuple[str, ...]) -> dict[str, Any]:
 
 async def measure(profile: Profile, stack: Stack, floor: Floor, svc: Service) -> dict[str, Any]:
     result: dict[str, Any] = {"floor_ms": {}, "decision_ms": {}, "decision_outcomes": {}}
-    idle = {"worker_rss_mb_idle": rss_mb(stack.worker.pid), "server_rss_mb_idle": rss_mb(stack.server.pid)}
     log.info("warming up")
     await _warm_up(floor, svc, profile.warmup)
     runs: dict[str, Run] = {}
@@ -107,18 +108,25 @@ async def measure(profile: Profile, stack: Stack, floor: Floor, svc: Service) ->
     result["throughput"] = await phases.throughput(
         stack, svc, floor, profile.throughput_concurrency, profile.throughput_s
     )
-    result["scale"] = {
-        **await phases.scale(
-            stack, svc, profile.open_target, profile.throughput_concurrency, profile.scale_budget_s
-        ),
-        **idle,
-        **await phases.reminder_lateness(
-            stack, svc, profile.reminder_batch, profile.reminder_concurrency
-        ),
-        "cache": await phases.cache_memory(stack, profile.cache_sizes, profile.cache_sample, 8),
-    }
-    result["emails_received"] = dict(stack.mail.kinds)
+    cache = await phases.cache_memory(stack, profile.cache_sizes, profile.cache_sample, 8)
+    await stack.restart_worker()  # the default sticky cache again, for the phases after
+    result["scale"] = {"cache": cache}
     return result
+
+
+async def measure_scale(
+    profile: Profile, stack: Stack, floor: Floor, svc: Service, other: int
+) -> dict[str, Any]:
+    """Invoices up to the target, then the reminder batch behind their emails (`other`: invoices
+    earlier phases opened for merchants other than `svc`'s)."""
+    opened = await phases.scale(
+        stack, svc, floor, profile.open_target, profile.throughput_concurrency, profile.scale_budget_s,
+        profile.bare_s, other,
+    )
+    reminders = await phases.reminder_lateness(
+        stack, svc, profile.reminder_batch, profile.reminder_concurrency, other
+    )
+    return {**opened, **reminders}
 
 
 def _temporal_version() -> str:
@@ -174,16 +182,24 @@ async def bench(profile: Profile, db: Database, only: frozenset[str] = frozenset
         },
         "phases": [phase for phase in PHASES if phase in only],
     }  # fmt: skip
-    if only & {"core", "external"}:
-        async with start_stack(db, profile.day_seconds) as stack:
+    if only & {"core", "external", "scale"}:
+        async with (
+            start_stack(db, profile.day_seconds) as stack,
+            floor_worker(stack.client) as floor,
+            service(stack.api_url, stack.admin_key, profile.buyers) as svc,
+        ):
+            idle = {
+                "worker_rss_mb_idle": rss_mb(stack.worker.pid),
+                "server_rss_mb_idle": rss_mb(stack.server.pid),
+            }
             if "core" in only:
-                async with (
-                    floor_worker(stack.client) as floor,
-                    service(stack.api_url, stack.admin_key, profile.buyers) as svc,
-                ):
-                    result.update(await measure(profile, stack, floor, svc))
-            if "external" in only:  # after the others, on a merchant of its own
+                result.update(await measure(profile, stack, floor, svc))
+            if "external" in only:  # on a merchant of its own
                 _external_keys(result, await external_check(stack, profile.external_buyers))
+            if "scale" in only:  # last: it leaves thousands of invoice emails printing
+                other = result.get("external_check", {}).get("invoices_issued", 0)
+                scale = await measure_scale(profile, stack, floor, svc, other)
+                result["scale"] = {**scale, **idle, **result.get("scale", {})}
     # With no stack running: generating the book takes both cores for a while.
     report = await aging(profile.aging_invoices, profile.aging_runs) if "aging" in only else None
     result.update(_aging_keys(profile, report))

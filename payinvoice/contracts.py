@@ -26,8 +26,14 @@ INVOICE_WORKFLOW = "InvoiceWorkflow"
 
 
 def mail_task_queue(task_queue: str) -> str:
-    """The task queue of the emails of invoices on `task_queue` (worker.build_worker)."""
+    """The task queue of the invoice emails of invoices on `task_queue` (worker.build_worker)."""
     return f"{task_queue}-mail"
+
+
+def notice_task_queue(task_queue: str) -> str:
+    """The task queue of every later email (reminders, receipts, ...) of invoices on `task_queue`:
+    a backlog of invoice emails after a burst of checkouts never delays them."""
+    return f"{task_queue}-notices"
 _INVOICE_NAMESPACE = uuid.UUID("5d1c4a6e-2f0b-4d53-9a51-6f1f3c0de7a1")
 
 

@@ -5,6 +5,9 @@ from functools import lru_cache
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The task queues a worker can serve (worker.build_worker).
+WORKER_QUEUES = ("invoices", "mail", "notices")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAYINVOICE_", env_ignore_empty=True, extra="ignore")
@@ -36,6 +39,10 @@ class Settings(BaseSettings):
     # Invoice workflows the worker keeps in memory between their tasks (Temporal's sticky cache):
     # what bounds its memory however many invoices are open; an evicted one is replayed.
     worker_max_cached_workflows: int = 1000
+    # The task queues this worker serves, comma-separated: `invoices` (the workflows, decisions
+    # and payments), `mail` (invoice emails, each printing its PDF) and `notices` (every later
+    # email). Machines that only render and send emails serve `mail,notices`.
+    worker_queues: str = ",".join(WORKER_QUEUES)
     # Run workflows in Temporal's sandbox (worker.workflow_runner): on in the tests, off in
     # production, where it costs every checkout's decision 12-20 ms.
     workflow_sandbox: bool = False
@@ -63,6 +70,19 @@ class Settings(BaseSettings):
             if url.startswith(sync):
                 return async_ + url[len(sync) :]
         return url
+
+    @field_validator("worker_queues")
+    @classmethod
+    def _known_queues(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = sorted(set(names) - set(WORKER_QUEUES))
+        if not names or unknown:
+            raise ValueError(f"must name one or more of {', '.join(WORKER_QUEUES)}; got {value!r}")
+        return ",".join(names)
+
+    @property
+    def served_queues(self) -> frozenset[str]:
+        return frozenset(self.worker_queues.split(","))
 
     @field_validator("day_seconds", "decision_timeout_seconds", "message_timeout_seconds", "max_body_bytes")
     @classmethod

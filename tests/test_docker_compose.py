@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-SERVICES = {"postgres", "temporal", "temporal-ui", "mailcatcher", "migrate", "api", "worker"}
+SERVICES = {"postgres", "temporal", "temporal-ui", "mailcatcher", "migrate", "api", "worker", "mailer"}
 
 
 def _docker_compose(*args: str) -> subprocess.CompletedProcess[str]:
@@ -48,3 +48,10 @@ def test_compose_runs_every_part_of_the_stack() -> None:
     else:
         services = set(yaml.safe_load(COMPOSE_FILE.read_text())["services"])
     assert services >= SERVICES
+
+
+def test_the_mailer_takes_the_emails_and_the_worker_everything_else() -> None:
+    config = _docker_compose("config")
+    assert config.returncode == 0, config.stderr
+    assert "PAYINVOICE_WORKER_QUEUES: invoices\n" in config.stdout
+    assert "PAYINVOICE_WORKER_QUEUES: mail,notices\n" in config.stdout

@@ -34,6 +34,15 @@ condition here, and add a history to tests/replay/histories/. Patches:
   (stage 3) once no invoice that sent an email before the patch is open. Histories: every one
   recorded with it (`paid_numbered_at_approval`, `approved_after_review`).
 
+- `NOTICE_QUEUE_PATCH` ("notice-task-queue-v1"): every email but the invoice email (reminders,
+  receipts, void notices, credit notes) runs on a task queue of its own (`notice_task_queue`);
+  invoice emails stay on the mail queue. In the benchmark a burst of checkouts left thousands of
+  invoice emails waiting for the renderer, and a batch of reminders falling due then waited
+  behind all of them (bench/README.md). Emails sent before the patch replay on the mail queue
+  (or the invoice queue, before MAIL_QUEUE_PATCH); an invoice open at the deploy sends its next
+  later email on the notice queue. Remove (stage 3) once no invoice that sent a later email
+  before the patch is open. Histories: `full_ladder_then_paid_on_notice_queue`.
+
 Changing an open invoice (extend, pause, dispute, promise: workflows/changes.py) needs no patch:
 the reminder loop waits on a re-anchorable `Deadline` that, for an invoice nobody changes, emits
 the very commands the plain per-step timer did (same durations, summaries and order), which the
@@ -106,6 +115,7 @@ with workflow.unsafe.imports_passed_through():
         VoidInput,
         mail_task_queue,
         new_invoice_view,
+        notice_task_queue,
     )
     from payinvoice.domain.credit import Outcome, Rule
     from payinvoice.domain.discount import discount_deadline
@@ -146,6 +156,8 @@ REFUND_WINDOW_PATCH = "settlement-refund-window-v1"
 NUMBER_AT_APPROVAL_PATCH = "number-at-approval-v1"
 # See the module docstring: emails go to a task queue of their own.
 MAIL_QUEUE_PATCH = "mail-task-queue-v1"
+# See the module docstring: every email after the invoice email goes to a queue of its own.
+NOTICE_QUEUE_PATCH = "notice-task-queue-v1"
 # What an invoice may be refunded in: it has taken payments (and is not void or declined).
 REFUNDABLE = PAYABLE | {InvoiceStatus.PAID}
 # The decision path runs as local activities: no server round trip while the checkout waits.
@@ -655,10 +667,14 @@ class InvoiceWorkflow(InvoiceChanges, InvoiceCharges, InvoiceInstalments):
         self._view.decision = decision
         workflow.upsert_memo({"decision": decision})
 
-    def _mail_queue(self) -> str | None:
-        """Emails on a task queue of their own (MAIL_QUEUE_PATCH); None: this invoice's queue."""
+    def _mail_queue(self, kind: EmailKind) -> str | None:
+        """The invoice email on the mail queue (MAIL_QUEUE_PATCH) and every later one on the
+        notice queue (NOTICE_QUEUE_PATCH); None: this invoice's own queue."""
+        own = workflow.info().task_queue
+        if kind != EmailKind.INVOICE and workflow.patched(NOTICE_QUEUE_PATCH):
+            return notice_task_queue(own)
         if workflow.patched(MAIL_QUEUE_PATCH):
-            return mail_task_queue(workflow.info().task_queue)
+            return mail_task_queue(own)
         return None
 
     async def _send(
@@ -686,7 +702,7 @@ class InvoiceWorkflow(InvoiceChanges, InvoiceCharges, InvoiceInstalments):
                 instalment=instalment,
             ),
             summary=f"send_{kind}:{stage}" if stage else f"send_{kind}",
-            task_queue=self._mail_queue(),
+            task_queue=self._mail_queue(kind),
             **EMAIL,
         )
         if not result.delivered:

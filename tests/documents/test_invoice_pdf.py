@@ -19,7 +19,7 @@ from payinvoice.documents import (
     render_pdf_if_changed,
 )
 from payinvoice.domain.lines import Line, price_lines
-from tests.documents.pdf import needs_pdf, pdf_text
+from tests.documents.pdf import needs_pdf, pdf_text, text_positions
 
 SELLER = Seller(
     name="Widgets GmbH", legal_name="Widgets Handels GmbH", address="Hauptstr. 1\n10115 Berlin",
@@ -84,6 +84,21 @@ def test_the_german_pdf_uses_german_words_numbers_and_dates() -> None:
         "Bezahlt 20,00 €", "Offener Betrag 153,62 €", "Verwendungszweck", "RF18INV000042",
     ):
         assert expected in text, expected
+
+
+@needs_pdf
+def test_seller_and_buyer_stand_side_by_side_above_the_invoice() -> None:
+    at = text_positions(render_pdf(make_document()))
+    assert at["FROM"][1] == at["BILL TO"][1] and at["BILL TO"][0] > at["FROM"][0] + 200
+    assert at["Invoice INV-000042"][1] > at["10115 Berlin"][1]  # below the seller's address
+
+
+@needs_pdf
+def test_the_qr_code_stands_right_of_the_bank_details_above_the_footer() -> None:
+    at = text_positions(render_pdf(make_document()))
+    caption = at["Scan with your banking app (GiroCode)"]
+    assert caption[0] > at["DE89370400440532013000"][0] + 200
+    assert at["Account holder"][1] < caption[1] < at["1 / 1"][1]
 
 
 def test_the_hosted_page_escapes_what_merchants_and_buyers_typed() -> None:

@@ -11,7 +11,13 @@ from temporalio.worker import Replayer
 
 from tests.utils.histories import HISTORIES
 from workflows.charges import LATE_FEE_PATCH
-from workflows.invoice import MAIL_QUEUE_PATCH, NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
+from workflows.invoice import (
+    MAIL_QUEUE_PATCH,
+    NOTICE_QUEUE_PATCH,
+    NUMBER_AT_APPROVAL_PATCH,
+    REFUND_WINDOW_PATCH,
+    InvoiceWorkflow,
+)
 
 RECORDED: dict[str, Any] = {
     path.stem: json.loads(path.read_text()) for path in sorted(HISTORIES.glob("*.json"))
@@ -26,6 +32,8 @@ def test_every_lifecycle_path_has_a_recorded_history() -> None:
     assert "instalments" in RECORDED  # an instalment plan, its first instalment paid
     # The number taken with the approval (NUMBER_AT_APPROVAL_PATCH), and after a review.
     assert {"paid_numbered_at_approval", "approved_after_review"} <= set(RECORDED)
+    # Every email after the invoice email on the notice queue (NOTICE_QUEUE_PATCH).
+    assert "full_ladder_then_paid_on_notice_queue" in RECORDED
 
 
 def _patches(name: str) -> set[str]:
@@ -77,17 +85,33 @@ def test_emails_recorded_after_the_mail_queue_patch_went_to_the_mail_queue() -> 
     assert _email_queues("paid_in_two_parts") == {""}  # recorded before: the invoice queue
 
 
-def _email_queues(name: str) -> set[str]:
-    """What the task queues of a history's emails add to its workflow's own queue."""
+def test_emails_after_the_invoice_email_recorded_after_the_notice_patch_went_to_the_notice_queue() -> None:
+    name = "full_ladder_then_paid_on_notice_queue"
+    assert NOTICE_QUEUE_PATCH in _patches(name)
+    assert _email_queues(name, "send_invoice") == {"-mail"}
+    assert _email_queues(name, "send_reminder") == _email_queues(name, "send_receipt") == {"-notices"}
+    assert NOTICE_QUEUE_PATCH not in _patches("paid_numbered_at_approval")  # recorded before
+
+
+def _email_queues(name: str, summary: str = "send_") -> set[str]:
+    """What the task queues of a history's emails (those whose summary starts with `summary`)
+    add to its workflow's own queue."""
     events = RECORDED[name]["history"]["events"]
     own = events[0]["workflowExecutionStartedEventAttributes"]["taskQueue"]["name"]
     key = "activityTaskScheduledEventAttributes"
-    scheduled = [e[key] for e in events if key in e]
     return {
-        task["taskQueue"]["name"].removeprefix(own)
-        for task in scheduled
-        if task["activityType"]["name"] == "send_email"
+        event[key]["taskQueue"]["name"].removeprefix(own)
+        for event in events
+        if key in event
+        and event[key]["activityType"]["name"] == "send_email"
+        and _summary(event).startswith(summary)
     }
+
+
+def _summary(event: dict[str, Any]) -> str:
+    """The activity's summary (`send_reminder:due`), as the UI shows it."""
+    data = event.get("userMetadata", {}).get("summary", {}).get("data", "")
+    return json.loads(base64.b64decode(data)) if data else ""
 
 
 @pytest.mark.parametrize("name", sorted(RECORDED))

@@ -69,7 +69,7 @@ async def test_final_notice_suspends_the_buyer_and_payment_reinstates_it(
     await eventually(reinstated)
     receipt = await mails_arrive(mail, buyer["email"], 7)
     assert receipt[-1]["X-Payinvoice-Kind"] == "receipt"
-    await record_history(temporal_client, invoice["workflow_id"], "full_ladder_then_paid")
+    await record_history(temporal_client, invoice["workflow_id"], "full_ladder_then_paid_on_notice_queue")
 
 
 async def test_invoice_turns_overdue_once_its_due_date_has_passed(fast_api: httpx.AsyncClient) -> None:

@@ -1,10 +1,15 @@
-"""What happens when a part is away: a slow decision, an SMTP server that is down."""
+"""What happens when a part is away: a slow decision, an SMTP server that is down, a worker
+that stops, a queue nobody serves."""
 
 import asyncio
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
@@ -13,7 +18,36 @@ from payinvoice.ports import free_port
 from payinvoice.settings import Settings
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to
-from worker import build_worker
+from worker import Workers, build_worker
+
+
+@dataclass
+class OwnQueue:
+    """A task queue of the test's own, whose workers the test starts and stops itself."""
+
+    client: Client
+    sessions: async_sessionmaker[AsyncSession]
+    settings_factory: Callable[..., Settings]
+    api_factory: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+    name: str = field(default_factory=lambda: f"own-{uuid.uuid4()}")
+
+    def worker(self, **settings: Any) -> Workers:
+        return build_worker(
+            self.client, self.settings_factory(temporal_task_queue=self.name, **settings), self.sessions
+        )
+
+    def api(self, **settings: Any) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        return self.api_factory(temporal_task_queue=self.name, **settings)
+
+
+@pytest.fixture
+def own_queue(
+    temporal_client: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    settings_factory: Callable[..., Settings],
+    api_factory: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]],
+) -> OwnQueue:
+    return OwnQueue(temporal_client, sessions, settings_factory, api_factory)
 
 
 async def test_a_decision_slower_than_the_timeout_answers_202_pending_and_completes_later(
@@ -32,17 +66,10 @@ async def test_a_decision_slower_than_the_timeout_answers_202_pending_and_comple
 
 
 async def test_an_smtp_server_that_is_down_delays_the_invoice_email_but_never_drops_it(
-    temporal_client: Client,
-    sessions: async_sessionmaker[AsyncSession],
-    settings_factory: Callable[..., Settings],
-    api_factory: Callable[..., httpx.AsyncClient],
+    own_queue: OwnQueue,
 ) -> None:
     port = free_port()  # nothing listens here yet
-    queue = f"outage-{uuid.uuid4()}"
-    settings = settings_factory(temporal_task_queue=queue, smtp_port=port)
-    async with build_worker(temporal_client, settings, sessions), api_factory(
-        temporal_task_queue=queue
-    ) as api:
+    async with own_queue.worker(smtp_port=port), own_queue.api() as api:
         key = await create_merchant(api)
         buyer = await create_buyer(api, key)
         assert (await checkout(api, key, buyer["id"])).json()["status"] == "open"
@@ -58,24 +85,49 @@ async def test_an_smtp_server_that_is_down_delays_the_invoice_email_but_never_dr
     assert received[0]["X-Payinvoice-Kind"] == "invoice"
 
 
-async def test_a_worker_that_goes_away_mid_ladder_loses_no_reminder_and_sends_none_twice(
-    temporal_client: Client,
-    sessions: async_sessionmaker[AsyncSession],
-    settings_factory: Callable[..., Settings],
-    api_factory: Callable[..., httpx.AsyncClient],
-    mail: MailSink,
+async def test_invoice_emails_waiting_on_their_queue_hold_up_no_reminder_and_no_receipt(
+    own_queue: OwnQueue, mail: MailSink
 ) -> None:
-    queue = f"restart-{uuid.uuid4()}"
-    settings = settings_factory(temporal_task_queue=queue, day_seconds=0.05)
-    async with api_factory(temporal_task_queue=queue, day_seconds=0.05) as api:
-        async with build_worker(temporal_client, settings, sessions):
+    day = 0.2  # net 10: the first reminder 1.4 s after issue
+    async with own_queue.api(day_seconds=day) as api, own_queue.worker(
+        day_seconds=day, worker_queues="invoices,notices"
+    ):
+        key = await create_merchant(api)
+        earlier, later = [await create_buyer(api, key, payment_terms_days=10) for _ in range(2)]
+        async with own_queue.worker(day_seconds=day, worker_queues="mail"):
+            invoice = (await checkout(api, key, earlier["id"])).json()
+            # The invoice email and then a reminder: the email's activity has completed. (One
+            # still running when its worker stops is cancelled, and retried on the mail queue.)
+            await mails_arrive(mail, earlier["email"], 2)
+        # Nobody serves the mail queue now: the next invoice email waits, as behind a backlog.
+        await checkout(api, key, later["id"])
+        await mails_arrive(mail, earlier["email"], 3)  # another reminder
+        assert (await post_payment(api, key, invoice["id"])).json()["status"] == "paid"
+
+        async def receipt() -> bool:
+            return "receipt" in [m["X-Payinvoice-Kind"] for m in mails_to(mail, earlier["email"])]
+
+        await eventually(receipt)
+        assert mails_to(mail, later["email"]) == []
+        async with own_queue.worker(day_seconds=day, worker_queues="mail"):
+            waited = await mails_arrive(mail, later["email"], 1)
+
+    kinds = [m["X-Payinvoice-Kind"] for m in waited]  # its reminders may follow at once
+    assert kinds[0] == "invoice" and kinds.count("invoice") == 1
+
+
+async def test_a_worker_that_goes_away_mid_ladder_loses_no_reminder_and_sends_none_twice(
+    own_queue: OwnQueue, mail: MailSink
+) -> None:
+    async with own_queue.api(day_seconds=0.05) as api:
+        async with own_queue.worker(day_seconds=0.05):
             key = await create_merchant(api)
             buyer = await create_buyer(api, key, payment_terms_days=3)
             invoice = (await checkout(api, key, buyer["id"])).json()
             await mails_arrive(mail, buyer["email"], 2)  # the invoice and the first reminder
         await asyncio.sleep(1.0)  # stages fall due while no worker runs
 
-        async with build_worker(temporal_client, settings, sessions):
+        async with own_queue.worker(day_seconds=0.05):
             final = await invoice_reaches(api, key, invoice["id"], "uncollectible")
 
     stages = [r["stage"] for r in final["reminders"]]
@@ -85,15 +137,10 @@ async def test_a_worker_that_goes_away_mid_ladder_loses_no_reminder_and_sends_no
 
 
 async def test_a_payment_while_no_worker_runs_is_accepted_durably_and_applied_when_one_returns(
-    temporal_client: Client,
-    sessions: async_sessionmaker[AsyncSession],
-    settings_factory: Callable[..., Settings],
-    api_factory: Callable[..., httpx.AsyncClient],
+    own_queue: OwnQueue,
 ) -> None:
-    queue = f"no-worker-{uuid.uuid4()}"
-    settings = settings_factory(temporal_task_queue=queue)
-    async with api_factory(temporal_task_queue=queue, message_timeout_seconds=1.0) as api:
-        async with build_worker(temporal_client, settings, sessions):
+    async with own_queue.api(message_timeout_seconds=1.0) as api:
+        async with own_queue.worker():
             key = await create_merchant(api)
             buyer = await create_buyer(api, key)
             invoice = (await checkout(api, key, buyer["id"])).json()
@@ -103,7 +150,7 @@ async def test_a_payment_while_no_worker_runs_is_accepted_durably_and_applied_wh
 
         assert accepted.status_code == again.status_code == 202
         assert accepted.json()["status"] == "open"  # the invoice as it stands
-        async with build_worker(temporal_client, settings, sessions):
+        async with own_queue.worker():
             paid = await invoice_reaches(api, key, invoice["id"], "paid")
 
             async def released() -> bool:
