@@ -24,9 +24,8 @@ from payinvoice.emails import message_id
 
 log = logging.getLogger("bench")
 
-# Terms of the reminder batch: its first stage (`upcoming`, three days before due) falls due
-# exactly one day after issue.
-REMINDER_TERMS_DAYS = 4
+# The reminder batch's first stage (`upcoming`) falls due this many days before its due date.
+UPCOMING_DAYS_BEFORE_DUE = 3
 
 
 def rate(run: Run, labels: Iterable[str]) -> float:
@@ -217,19 +216,20 @@ async def count_open(database_url: str) -> int:
     return int((await _read(database_url, query))[0])
 
 
-async def scale(
-    stack: Stack, service: Service, floor: Floor, target: int, concurrency: int, budget_s: float,
-    bare_s: float, other: int = 0,
-) -> dict[str, Any]:
-    """Once the emails of earlier phases are out (`other`: as in `drain`), bare sleeping
-    workflows for `bare_s` (the yardstick), then invoices up to `target` open (or for
-    `budget_s`), each asleep on its reminder timer, then the memory of the processes that hold
-    them. Their invoice emails are left printing: the reminder batch that follows runs behind
-    them, as reminders would after a burst of checkouts."""
-    before_phase = await drain(stack, service, within_s=300, other=other)
+async def bare_sleepers(floor: Floor, concurrency: int, duration_s: float) -> dict[str, Any]:
+    """Bare sleeping workflows started for `duration_s`: the scale phase's yardstick."""
     prefix = f"bench-sleeper-{time.monotonic_ns()}"
-    log.info("scale: bare sleeping workflows for %.0f s at %d concurrent", bare_s, concurrency)
-    bare = await closed_loop(lambda i: floor.sleeper(f"{prefix}-{i}"), concurrency, duration_s=bare_s)
+    log.info("scale: bare sleeping workflows for %.0f s at %d concurrent", duration_s, concurrency)
+    run = await closed_loop(lambda i: floor.sleeper(f"{prefix}-{i}"), concurrency, duration_s=duration_s)
+    return {"bare_create_per_s": rate(run, ["ok"]), "bare_open": run.count(["ok"])}
+
+
+async def scale(
+    stack: Stack, service: Service, target: int, concurrency: int, budget_s: float, other: int = 0
+) -> dict[str, Any]:
+    """Invoices up to `target` open (or for `budget_s`), each asleep on its reminder timer, then
+    the memory of the processes that hold them. Their invoice emails are left printing (`other`:
+    as in `drain`)."""
     before = await count_open(stack.database_url)
     wanted = max(0, target - before)
     log.info("scale: %d invoices open, creating up to %d more (at most %.0f s)", before, wanted, budget_s)
@@ -237,9 +237,8 @@ async def scale(
     async def checkout(i: int) -> Outcome:
         return (await service.checkout(f"scale-{i}", i))[0], None
 
-    run = await closed_loop(checkout, concurrency, count=wanted, duration_s=budget_s)
+    run = await closed_loop(checkout, concurrency, count=wanted, duration_s=max(budget_s, 0.0))
     stack.check_alive()
-    create_per_s, bare_per_s = rate(run, ["open"]) if run.samples else None, rate(bare, ["ok"])
     return {
         "open_invoices": await count_open(stack.database_url),
         "worker_rss_mb": rss_mb(stack.worker.pid),
@@ -247,13 +246,9 @@ async def scale(
         "api_rss_mb": rss_mb(stack.api.pid),
         "created_in_phase": run.count(["open"]),
         "create_s": round(run.elapsed_s, 1),
-        "create_per_s": create_per_s,
+        "create_per_s": rate(run, ["open"]) if run.samples else None,
         "create_outcomes": run.outcomes(),
-        "bare_create_per_s": bare_per_s,
-        "bare_open": bare.count(["ok"]),
-        "create_ratio": round(create_per_s / bare_per_s, 2) if create_per_s and bare_per_s else None,
         "invoice_emails_waiting": emails_waiting(stack, service, other),
-        "emails_before_phase": before_phase,
     }
 
 
@@ -282,31 +277,40 @@ async def cache_memory(stack: Stack, sizes: Iterable[int], sample: int, concurre
     }
 
 
-async def reminder_lateness(
-    stack: Stack, service: Service, batch: int, concurrency: int, other: int = 0
-) -> dict[str, Any]:
-    """A batch of invoices whose first reminder falls due one day after issue: how late each
-    reminder reached the SMTP sink, against the `next_reminder.at` its checkout answered. The
-    invoice emails still waiting (`other`: as in `drain`) are reported at its start and end."""
+async def reminder_batch(
+    stack: Stack, service: Service, batch: int, concurrency: int, terms_days: int
+) -> dict[str, float]:
+    """A batch of invoices whose first reminder (`upcoming`) falls due `terms_days - 3` days after
+    issue: the time each is due (epoch seconds, as its checkout answered), by its Message-ID."""
     due: dict[str, float] = {}
-    waiting_at_start = emails_waiting(stack, service, other)
 
     async def checkout(i: int) -> Outcome:
-        label, invoice = await service.checkout(f"remind-{i}", i, terms_days=REMINDER_TERMS_DAYS)
+        label, invoice = await service.checkout(f"remind-{i}", i, terms_days=terms_days)
         upcoming = invoice.get("next_reminder") if label == "open" else None
         if upcoming:
             key = message_id(invoice["id"], EmailKind.REMINDER, upcoming["stage"], MAIL_DOMAIN)
             due[key] = datetime.fromisoformat(upcoming["at"]).timestamp()
         return label, None
 
-    log.info("reminders: a batch of %d, first reminder due %.0f s after issue", batch, stack.day_seconds)
+    log.info("reminders: a batch of %d, first reminder due %.0f s after issue", batch,
+             (terms_days - UPCOMING_DAYS_BEFORE_DUE) * stack.day_seconds)  # fmt: skip
     await closed_loop(checkout, concurrency, count=batch)
+    return due
+
+
+async def reminder_lateness(
+    stack: Stack, service: Service, due: dict[str, float], other: int = 0
+) -> dict[str, Any]:
+    """How late each reminder of a `reminder_batch` reached the SMTP sink, against the time its
+    checkout answered. The invoice emails still waiting (`other`: as in `drain`) are reported at
+    the batch's due time and once it is measured."""
     if not due:
         return {"reminder_lateness_p99_s": None, "reminder_batch": {"size": 0}}
-    log.info("reminders: due behind %d invoice emails still waiting", waiting_at_start)
+    await asyncio.sleep(max(0.0, min(due.values()) - time.time()))
+    waiting_when_due = emails_waiting(stack, service, other)
+    log.info("reminders: falling due behind %d invoice emails still waiting", waiting_when_due)
     grace_s = max(10.0, stack.day_seconds)
-    deadline = max(due.values()) + grace_s
-    await stack.mail.wait_for_reminders(due, until=deadline)
+    await stack.mail.wait_for_reminders(due, until=max(due.values()) + grace_s)
     stack.check_alive()
     late = [
         received - at for key, at in due.items()
@@ -326,7 +330,7 @@ async def reminder_lateness(
             "due_spread_s": round(max(due.values()) - min(due.values()), 2),
             "lateness_max_s": round(max(late), 3) if late else None,
             "invoice_emails_waiting": {
-                "at_start": waiting_at_start, "at_end": emails_waiting(stack, service, other),
+                "when_due": waiting_when_due, "once_measured": emails_waiting(stack, service, other),
             },
         },
     }

@@ -38,10 +38,13 @@ class Profile:
     throughput_concurrency: int
     throughput_s: float
     open_target: int
-    scale_budget_s: float
+    scale_budget_s: float  # at most; the scale phase also stops when the reminder batch falls due
     bare_s: float  # bare sleeping workflows started for this long: the scale phase's yardstick
     reminder_batch: int
     reminder_concurrency: int
+    # The batch's first reminder falls due (terms - 3) days after issue: after the scale phase
+    # has opened its invoices, behind whose emails it is measured.
+    reminder_terms_days: int
     cache_sizes: tuple[int, int]  # the worker's sticky cache, measured at both sizes
     cache_sample: int  # open invoices each of those workers loads
     external_buyers: int  # cold and warm decisions with the external credit check, one of each per buyer
@@ -53,19 +56,23 @@ class Profile:
 QUICK = Profile(
     mode="quick", day_seconds=10, warmup=10, floor_requests={1: 30, 10: 150},
     decision_requests={1: 30, 10: 150, 50: 150}, throughput_concurrency=16, throughput_s=15,
-    open_target=600, scale_budget_s=15, bare_s=5, reminder_batch=100, reminder_concurrency=25,
+    open_target=1000, scale_budget_s=60, bare_s=5, reminder_batch=100, reminder_concurrency=25,
+    reminder_terms_days=7,
     cache_sizes=(300, 30), cache_sample=300, external_buyers=30, aging_invoices=100_000, aging_runs=5,
 )  # fmt: skip
 FULL = Profile(
     mode="full", day_seconds=60, warmup=30, floor_requests={1: 200, 10: 1000},
     decision_requests={1: 200, 10: 1000, 50: 1000}, throughput_concurrency=16, throughput_s=60,
     open_target=20_000, scale_budget_s=1800, bare_s=30, reminder_batch=500, reminder_concurrency=25,
+    reminder_terms_days=28,
     cache_sizes=(1000, 100), cache_sample=2000, external_buyers=200, aging_invoices=1_000_000, aging_runs=9,
 )  # fmt: skip
 # core: the floor, decisions, throughput and the worker's memory by cache size; external:
 # decisions with the external credit check; scale: invoices opened up to the target, then a
 # reminder batch behind their emails; aging: the aging report on PostgreSQL. In this order.
 PHASES = ("core", "external", "scale", "aging")
+# The scale phase stops opening invoices this long before the reminder batch falls due.
+DUE_MARGIN_S = 10
 
 
 async def _warm_up(floor: Floor, svc: Service, count: int) -> None:
@@ -117,16 +124,27 @@ async def measure(profile: Profile, stack: Stack, floor: Floor, svc: Service) ->
 async def measure_scale(
     profile: Profile, stack: Stack, floor: Floor, svc: Service, other: int
 ) -> dict[str, Any]:
-    """Invoices up to the target, then the reminder batch behind their emails (`other`: invoices
+    """Once earlier emails are out: bare sleeping workflows; then the reminder batch, whose own
+    invoice emails go out before its workflows sleep; then invoices opened up to the target until
+    the batch falls due, behind whose emails its reminders are measured (`other`: invoices
     earlier phases opened for merchants other than `svc`'s)."""
+    before = await phases.drain(stack, svc, within_s=300, other=other)
+    bare = await phases.bare_sleepers(floor, profile.throughput_concurrency, profile.bare_s)
+    due = await phases.reminder_batch(
+        stack, svc, profile.reminder_batch, profile.reminder_concurrency, profile.reminder_terms_days
+    )
+    await phases.drain(stack, svc, within_s=300, other=other)
+    until_due = min(due.values(), default=time.time()) - time.time() - DUE_MARGIN_S
     opened = await phases.scale(
-        stack, svc, floor, profile.open_target, profile.throughput_concurrency, profile.scale_budget_s,
-        profile.bare_s, other,
+        stack, svc, profile.open_target, profile.throughput_concurrency,
+        min(profile.scale_budget_s, until_due), other,
     )
-    reminders = await phases.reminder_lateness(
-        stack, svc, profile.reminder_batch, profile.reminder_concurrency, other
-    )
-    return {**opened, **reminders}
+    reminders = await phases.reminder_lateness(stack, svc, due, other)
+    created, bare_per_s = opened["create_per_s"], bare["bare_create_per_s"]
+    return {
+        **opened, **bare, "create_ratio": round(created / bare_per_s, 2) if created and bare_per_s else None,
+        "emails_before_phase": before, **reminders,
+    }
 
 
 def _temporal_version() -> str:

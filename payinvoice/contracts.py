@@ -34,6 +34,8 @@ def notice_task_queue(task_queue: str) -> str:
     """The task queue of every later email (reminders, receipts, ...) of invoices on `task_queue`:
     a backlog of invoice emails after a burst of checkouts never delays them."""
     return f"{task_queue}-notices"
+
+
 _INVOICE_NAMESPACE = uuid.UUID("5d1c4a6e-2f0b-4d53-9a51-6f1f3c0de7a1")
 
 
