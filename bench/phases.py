@@ -279,9 +279,10 @@ async def cache_memory(stack: Stack, sizes: Iterable[int], sample: int, concurre
 
 async def reminder_batch(
     stack: Stack, service: Service, batch: int, concurrency: int, terms_days: int
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, int]]:
     """A batch of invoices whose first reminder (`upcoming`) falls due `terms_days - 3` days after
-    issue: the time each is due (epoch seconds, as its checkout answered), by its Message-ID."""
+    issue: the time each is due (epoch seconds, as its checkout answered) by its Message-ID, and
+    the checkouts' outcomes (only those answered `open` are timed)."""
     due: dict[str, float] = {}
 
     async def checkout(i: int) -> Outcome:
@@ -294,18 +295,18 @@ async def reminder_batch(
 
     log.info("reminders: a batch of %d, first reminder due %.0f s after issue", batch,
              (terms_days - UPCOMING_DAYS_BEFORE_DUE) * stack.day_seconds)  # fmt: skip
-    await closed_loop(checkout, concurrency, count=batch)
-    return due
+    run = await closed_loop(checkout, concurrency, count=batch)
+    return due, run.outcomes()
 
 
 async def reminder_lateness(
-    stack: Stack, service: Service, due: dict[str, float], other: int = 0
+    stack: Stack, service: Service, due: dict[str, float], outcomes: dict[str, int], other: int = 0
 ) -> dict[str, Any]:
     """How late each reminder of a `reminder_batch` reached the SMTP sink, against the time its
     checkout answered. The invoice emails still waiting (`other`: as in `drain`) are reported at
     the batch's due time and once it is measured."""
     if not due:
-        return {"reminder_lateness_p99_s": None, "reminder_batch": {"size": 0}}
+        return {"reminder_lateness_p99_s": None, "reminder_batch": {"size": 0, "outcomes": outcomes}}
     await asyncio.sleep(max(0.0, min(due.values()) - time.time()))
     waiting_when_due = emails_waiting(stack, service, other)
     log.info("reminders: falling due behind %d invoice emails still waiting", waiting_when_due)
@@ -324,6 +325,7 @@ async def reminder_lateness(
         "reminder_lateness_p50_s": round(percentile(late, 50), 3) if late else None,
         "reminder_batch": {
             "size": len(due),
+            "outcomes": outcomes,
             "received": len(late),
             "missing_after_grace": missing,
             "grace_s": grace_s,

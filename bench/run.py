@@ -130,7 +130,7 @@ async def measure_scale(
     earlier phases opened for merchants other than `svc`'s)."""
     before = await phases.drain(stack, svc, within_s=300, other=other)
     bare = await phases.bare_sleepers(floor, profile.throughput_concurrency, profile.bare_s)
-    due = await phases.reminder_batch(
+    due, outcomes = await phases.reminder_batch(
         stack, svc, profile.reminder_batch, profile.reminder_concurrency, profile.reminder_terms_days
     )
     await phases.drain(stack, svc, within_s=300, other=other)
@@ -139,7 +139,7 @@ async def measure_scale(
         stack, svc, profile.open_target, profile.throughput_concurrency,
         min(profile.scale_budget_s, until_due), other,
     )
-    reminders = await phases.reminder_lateness(stack, svc, due, other)
+    reminders = await phases.reminder_lateness(stack, svc, due, outcomes, other)
     created, bare_per_s = opened["create_per_s"], bare["bare_create_per_s"]
     return {
         **opened, **bare, "create_ratio": round(created / bare_per_s, 2) if created and bare_per_s else None,
