@@ -20,12 +20,14 @@ from bench.stack import MAIL_DOMAIN, Stack
 from payinvoice.contracts import EmailKind, invoice_workflow_id
 from payinvoice.db.models import Invoice
 from payinvoice.db.session import create_engine
+from payinvoice.domain.schedule import DEFAULT_LADDER
 from payinvoice.emails import message_id
 
 log = logging.getLogger("bench")
 
-# The reminder batch's first stage (`upcoming`) falls due this many days before its due date.
-UPCOMING_DAYS_BEFORE_DUE = 3
+# The reminder batch's first stage (`upcoming` of the default ladder, which the benchmark's
+# merchant keeps) falls due this many days before its due date.
+UPCOMING_DAYS_BEFORE_DUE = -DEFAULT_LADDER[0].offset_days
 
 
 def rate(run: Run, labels: Iterable[str]) -> float:
