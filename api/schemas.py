@@ -437,6 +437,12 @@ class RefundOut(BaseModel):
     reason: str
 
 
+class MarkedPaidOut(BaseModel):
+    amount: str
+    reason: str
+    marked_at: datetime
+
+
 class FeeOut(BaseModel):
     kind: Literal["late_fee", "interest", "compensation"]
     description: str
@@ -600,6 +606,11 @@ class InvoiceOut(BaseModel):
         "to zero, settled with its early-payment discount, or from the buyer's balance.",
     )
     paid_by_reason: str | None = None
+    marked_paid: list[MarkedPaidOut] = Field(
+        default_factory=list,
+        description="What the merchant marked paid out of band, each time: it counts in `amount_paid` "
+        "without a payment, so `amount_paid` = payments - refunds + marked paid.",
+    )
     reminders: list[ReminderOut]
     resent_reminders: list[ReminderOut] = Field(default_factory=list)
     next_reminder: NextReminderOut | None

@@ -28,7 +28,7 @@ def invoice_out(view: InvoiceView, public_url: str) -> InvoiceOut:
     for key, paid_list in (("payments", view.payments), ("unapplied_payments", view.unapplied_payments)):
         for payment, paid in zip(document[key], paid_list, strict=True):
             payment["amount"] = from_minor(paid.amount, paid.currency)
-    for key in ("refunds", "fees", "credit_notes"):
+    for key in ("refunds", "fees", "credit_notes", "marked_paid"):
         for item in document[key]:
             item["amount"] = money(item["amount"])
     for note, credit_note in zip(document["credit_notes"], view.credit_notes, strict=True):

@@ -218,6 +218,17 @@ class Refund:
 
 
 @dataclass
+class MarkedPaid:
+    """What a merchant marked paid out of band (cheque, cash, settled elsewhere): it counts in
+    `amount_paid` without a payment of its own, so the invoice keeps where that money came from
+    even after a later refund, payment or credit note changes `paid_by`."""
+
+    amount: int
+    reason: str
+    marked_at: datetime
+
+
+@dataclass
 class Movement:
     """One movement of money the next snapshot records in the ledger, in its transaction.
     Signed: what raises the invoice's `amount_paid` is positive. (kind, source_id) is unique
@@ -364,6 +375,7 @@ class InvoiceView:
     # "credit_note" once credit notes brought it to zero, "discount" when paid with a discount.
     paid_by: str | None = None
     paid_by_reason: str | None = None
+    marked_paid: list[MarkedPaid] = field(default_factory=list)
     fees: list[Fee] = field(default_factory=list)
     credit_notes: list[CreditNote] = field(default_factory=list)
     # The early-payment discount taken (minor units), and the one on offer with its deadline.

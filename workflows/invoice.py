@@ -97,6 +97,7 @@ with workflow.unsafe.imports_passed_through():
         InvoiceNumber,
         InvoiceView,
         LedgerKind,
+        MarkedPaid,
         MarkPaidInput,
         Movement,
         NextReminder,
@@ -347,6 +348,7 @@ class InvoiceWorkflow(InvoiceChanges, InvoiceCharges, InvoiceInstalments):
             amount = self._amount_due()
             self._view.amount_paid += amount
             self._view.paid_by, self._view.paid_by_reason = "out_of_band", request.reason
+            self._view.marked_paid.append(MarkedPaid(amount, request.reason, workflow.now()))
             self._movements.append(
                 Movement(
                     LedgerKind.MARK_PAID,

@@ -27,7 +27,7 @@ def check_amounts(invoice: dict[str, Any]) -> None:
     """amount_paid + amount_due - overpaid == charged (the total plus fees, less credit notes and
     a discount taken), nothing negative, no payment id twice, the overpaid amount went to the
     buyer's balance, and amount_paid is exactly the sum of the applied payments less their refunds
-    (at least that when the invoice was marked paid out of band)."""
+    plus what was marked paid out of band."""
     total, paid = cents(invoice["total"]), cents(invoice["amount_paid"])
     due, over = cents(invoice["amount_due"]), cents(invoice["overpaid_amount"])
     where = f"invoice {invoice['id']} ({invoice['status']})"
@@ -44,13 +44,15 @@ def check_amounts(invoice: dict[str, Any]) -> None:
     assert due == 0 or over == 0, f"{where}: both due and overpaid"
     ids = [p["payment_id"] for p in invoice["payments"] + invoice.get("unapplied_payments", [])]
     assert len(ids) == len(set(ids)), f"{where}: a payment counted twice: {ids}"
-    # Refunds give back part of the payments; marking paid out of band adds what was due.
+    # Refunds give back part of the payments; marking paid out of band adds what was due, and
+    # stays counted whoever settles the invoice last (paid_by).
     applied = sum(cents(p["amount"]) for p in invoice["payments"])
     applied -= sum(cents(r["amount"]) for r in invoice.get("refunds", []))
-    if invoice.get("paid_by") == "out_of_band":
-        assert paid >= applied, f"{where}: {paid} < {applied} of payments less refunds"
-    else:
-        assert paid == applied, f"{where}: {invoice['payments']} less {invoice.get('refunds', [])}"
+    applied += sum(cents(m["amount"]) for m in invoice.get("marked_paid", []))
+    assert paid == applied, (
+        f"{where}: {paid} paid, but {invoice['payments']} less {invoice.get('refunds', [])} "
+        f"plus {invoice.get('marked_paid', [])} marked paid"
+    )
     if invoice["status"] == "paid":
         assert due == 0, where
     if invoice["status"] in ("open", "overdue", "uncollectible"):

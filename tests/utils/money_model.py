@@ -190,6 +190,9 @@ class InvoiceModel:
             found.append(f"{where}: credit notes {credit_notes}, expected {self.credit_notes}")
         if invoice.get("unapplied_payments"):
             found.append(f"{where}: unapplied payments {invoice['unapplied_payments']}")
+        marked = sum(cents(m["amount"]) for m in invoice["marked_paid"])
+        if marked != self.marked:
+            found.append(f"{where}: marked paid {amount(marked)}, expected {amount(self.marked)}")
         if invoice.get("paid_by") != self.paid_by:
             found.append(f"{where}: paid_by {invoice.get('paid_by')}, expected {self.paid_by}")
         return found

@@ -16,7 +16,7 @@ from temporalio.client import Client
 from payinvoice.mailsink import MailSink, start_mail_sink
 from payinvoice.ports import free_port
 from payinvoice.settings import Settings
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
+from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to
 from worker import Workers, build_worker
 
@@ -63,6 +63,26 @@ async def test_a_decision_slower_than_the_timeout_answers_202_pending_and_comple
         assert response.json()["status"] == "pending"
         assert response.json()["number"] is None
         await invoice_reaches(api, key, response.json()["id"], "open")
+
+
+async def test_a_checkout_that_answered_202_reads_as_pending_while_no_worker_decides_it(
+    own_queue: OwnQueue,
+) -> None:
+    """Found under load: with no row saved yet, reading the invoice asked its busy worker, timed
+    out and answered 404 for an invoice the API had just accepted."""
+    async with own_queue.api(decision_timeout_seconds=0.5) as api:  # nobody serves the queue
+        key = await create_merchant(api)
+        buyer = await create_buyer(api, key)
+        accepted = await checkout(api, key, buyer["id"])
+        assert accepted.status_code == 202, accepted.text
+
+        url = f"/v1/invoices/{accepted.json()['id']}"
+        response = await api.get(url, headers=auth(key))
+        elsewhere = await api.get(url, headers=auth(await create_merchant(api)))
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["total"]) == ("pending", accepted.json()["total"])
+    assert (elsewhere.status_code, error_code(elsewhere)) == (404, "invoice_not_found")
 
 
 async def test_an_smtp_server_that_is_down_delays_the_invoice_email_but_never_drops_it(

@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code
 from tests.utils.histories import record_history
+from tests.utils.invariants import check_amounts
 from tests.utils.waiting import eventually
 
 # A twentieth of a second per day, for a refund window of one day.
@@ -156,8 +157,34 @@ async def test_mark_paid_records_the_invoice_paid_out_of_band(api: httpx.AsyncCl
     paid = response.json()
     assert (paid["status"], paid["amount_due"], paid["amount_paid"]) == ("paid", "0.00", "119.00")
     assert (paid["paid_by"], paid["paid_by_reason"]) == ("out_of_band", "paid by cheque")
+    assert [(m["amount"], m["reason"]) for m in paid["marked_paid"]] == [("100.00", "paid by cheque")]
     assert [p["payment_id"] for p in paid["payments"]] == ["pay-1"]
     assert await _exposure(api, key, buyer["id"]) == "0.00"
+
+
+async def test_what_was_marked_paid_stays_counted_after_a_refund_and_a_credit_note_settle_it(
+    api: httpx.AsyncClient,
+) -> None:
+    """Found by the money invariants: paid in part, marked paid, the part refunded and then
+    credited. The credit note settles it (paid_by), and the 109.00 marked paid stays counted
+    and shown, so amount_paid still adds up from what the invoice lists."""
+    key, buyer, invoice = await _shop(api)
+    await _pay(api, key, invoice["id"], "10.00", "pay-1")
+    url = f"/v1/invoices/{invoice['id']}"
+    await api.post(f"{url}/mark-paid", json={"reason": "cheque"}, headers=auth(key))
+    reopened = await _refund(api, key, invoice["id"], payment_id="pay-1", amount="10.00", reason="r")
+    assert (reopened.json()["status"], reopened.json()["amount_due"]) == ("open", "10.00"), reopened.text
+
+    credit = {"amount": "10.00", "reason": "cn"}
+    response = await api.post(f"{url}/credit-notes", json=credit, headers=auth(key))
+
+    assert response.status_code == 201, response.text
+    paid = response.json()
+    assert (paid["status"], paid["paid_by"], paid["amount_paid"]) == ("paid", "credit_note", "109.00")
+    assert [(m["amount"], m["reason"]) for m in paid["marked_paid"]] == [("109.00", "cheque")]
+    check_amounts(paid)
+    assert await _exposure(api, key, buyer["id"]) == "0.00"
+    assert (await _ledger(api, key))["differences"] == []
 
 
 async def test_the_ledger_check_finds_no_difference_after_a_mixed_sequence(api: httpx.AsyncClient) -> None:
