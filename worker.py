@@ -61,6 +61,10 @@ class Workers:
         self._running = AsyncExitStack()
 
     @property
+    def workers(self) -> tuple[Worker, ...]:
+        return self._workers
+
+    @property
     def task_queues(self) -> tuple[str, ...]:
         return tuple(each.task_queue for each in self._workers)
 
@@ -103,6 +107,7 @@ def build_worker(
             workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow],
             workflow_runner=workflow_runner(settings.workflow_sandbox),
             max_cached_workflows=settings.worker_max_cached_workflows,
+            max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
             activities=[
                 scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
                 credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,

@@ -2,10 +2,12 @@
 
 import asyncio
 import base64
+import logging
 import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -107,6 +109,8 @@ def early_payment_discount(body: InvoiceCreate, buyer: Buyer, terms: int) -> Ear
     return None
 
 
+log = logging.getLogger(__name__)
+
 # A read must not hang on a workflow whose worker is away: the read model answers instead.
 QUERY_TIMEOUT = timedelta(seconds=2)
 
@@ -160,7 +164,7 @@ async def checkout(
         result = await asyncio.wait_for(asyncio.shield(decision), settings.decision_timeout_seconds)
     except TimeoutError:
         _pending_decisions.add(decision)
-        decision.add_done_callback(_pending_decisions.discard)
+        decision.add_done_callback(partial(_decision_done, invoice.invoice_id))
         return 202, new_invoice_view(invoice)
     except WorkflowAlreadyStartedError:
         row = await session.get(Invoice, invoice.invoice_id)
@@ -171,6 +175,15 @@ async def checkout(
         return 200, result.invoice
     waiting = result.invoice.status == InvoiceStatus.PENDING_REVIEW
     return (202 if waiting else 201), result.invoice
+
+
+def _decision_done(invoice_id: str, decision: asyncio.Future[Any]) -> None:
+    """A decision the checkout stopped waiting for. Its workflow decides whether or not this
+    wait ends well (a retried start can find its first workflow task failed, and the update is
+    then refused), so a failure here is worth a line, not an alarm."""
+    _pending_decisions.discard(decision)
+    if not decision.cancelled() and decision.exception() is not None:
+        log.info("checkout %s stopped waiting for its decision: %s", invoice_id, decision.exception())
 
 
 async def find_by_order(session: AsyncSession, merchant: Merchant, order_id: str) -> InvoiceView | None:
@@ -199,6 +212,7 @@ async def stored_invoice(
     row = await session.get(Invoice, invoice_id)
     view = from_document(row.document) if row else None
     if view is None and client is not None:
+        await session.close()  # hold no pooled connection while Temporal answers
         view = await _as_started(client, invoice_id)
     if view is None or view.merchant_id != merchant.id:
         raise not_found("invoice")
@@ -232,8 +246,9 @@ async def _query(client: Client, invoice_id: str) -> InvoiceView | None:
 async def live_invoice(client: Client, view: InvoiceView) -> InvoiceView:
     """The workflow's own view of an invoice still in its lifecycle (the stored one otherwise),
     with late-payment interest up to now."""
-    if view.status not in FINAL:
-        # No worker or server reachable: the read model is at most a step behind.
+    if view.status not in FINAL and view.status != InvoiceStatus.PENDING:
+        # No worker or server reachable: the read model is at most a step behind. (A pending
+        # checkout is polled while its worker is busiest deciding; it saves its decision.)
         view = await _query(client, view.invoice_id) or view
     return as_of(view, datetime.now(UTC))
 

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The task queues a worker can serve (worker.build_worker).
@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # Invoice workflows the worker keeps in memory between their tasks (Temporal's sticky cache):
     # what bounds its memory however many invoices are open; an evicted one is replayed.
     worker_max_cached_workflows: int = 1000
+    # Workflow tasks the worker runs at once (Temporal's default). A decision's local activities
+    # run inside its task, which is lost and redone after 10 s: lower it where the worker shares
+    # an overloaded CPU; a merchant's external credit check holds a task for up to 30 s.
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
     # The task queues this worker serves, comma-separated: `invoices` (the workflows, decisions
     # and payments), `mail` (invoice emails, each printing its PDF) and `notices` (every later
     # email). Machines that only render and send emails serve `mail,notices`.

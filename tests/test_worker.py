@@ -47,3 +47,21 @@ async def test_a_rendering_machine_serves_only_the_email_queues(
 def test_worker_queues_must_name_known_queues(queues: str) -> None:
     with pytest.raises(ValidationError, match="must name one or more of invoices, mail, notices"):
         Settings(worker_queues=queues)
+
+
+async def test_the_invoice_worker_takes_only_as_many_workflow_tasks_at_once_as_it_is_told(
+    temporal_client: Client, sessions: async_sessionmaker[AsyncSession],
+    settings_factory: Callable[..., Settings],
+) -> None:
+    settings = settings_factory(
+        temporal_task_queue=f"shop-{uuid.uuid4()}", worker_queues="invoices",
+        worker_max_concurrent_workflow_tasks=7,
+    )
+    async with build_worker(temporal_client, settings, sessions) as workers:
+        [invoices] = workers.workers
+        assert invoices.config()["max_concurrent_workflow_tasks"] == 7
+
+
+def test_a_worker_takes_at_least_two_workflow_tasks_at_once_for_its_sticky_cache() -> None:
+    with pytest.raises(ValidationError, match="greater than or equal to 2"):
+        Settings(worker_max_concurrent_workflow_tasks=1)

@@ -101,6 +101,7 @@ async def get_invoice(
     settings: SettingsDep,
 ) -> InvoiceOut:
     stored = await stored_invoice(session, merchant, invoice_id, client)
+    await session.close()  # polled while decisions run: hold no pooled connection during the query
     return invoice_out(await live_invoice(client, stored), settings.public_url)
 
 
@@ -120,6 +121,7 @@ async def record_payment(
         view, payment_id=body.payment_id, amount=body.amount, currency=body.currency,
         paid_at=body.paid_at, method=body.method,
     )
+    await session.close()  # a burst of payments must not hold the pool while workers answer
     applied = await apply_payment(client, session, merchant, view, payment, settings.message_timeout_seconds)
     response.status_code = applied.status_code
     return invoice_out(applied.view, settings.public_url)

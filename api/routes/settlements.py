@@ -85,6 +85,7 @@ async def report_settlement(
         view, payment_id=body.settlement_id, amount=body.amount, currency=body.currency,
         paid_at=body.paid_at, method=body.method,
     )
+    await session.close()  # a processor's burst must not hold the pool while workers answer
     applied = await apply_payment(client, session, merchant, view, payment, settings.message_timeout_seconds)
     response.status_code = applied.status_code
     view = applied.view

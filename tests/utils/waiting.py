@@ -12,8 +12,11 @@ from payinvoice.mailsink import MailSink
 from tests.utils.factories import auth
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 20.0) -> Any:
-    """Await `check` until it returns something truthy; fail after `timeout` seconds."""
+async def eventually(
+    check: Callable[[], Awaitable[Any]], within: float = 20.0, interval: float = 0.1
+) -> Any:
+    """Await `check` every `interval` seconds until it returns something truthy; fail after
+    `within` seconds."""
     deadline = time.monotonic() + within
     while True:
         result = await check()
@@ -21,7 +24,7 @@ async def eventually(check: Callable[[], Awaitable[Any]], within: float = 20.0) 
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within} s (last: {result!r})")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(interval)
 
 
 async def invoice_reaches(
