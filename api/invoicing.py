@@ -171,6 +171,14 @@ async def checkout(
         if row is None:
             raise ApiError(409, "order_in_progress", "this order is being processed") from None
         return 200, from_document(row.document)
+    except RPCError:
+        # Under load a retried start can find the workflow it started with its first task timed
+        # out, and Temporal refuses the update until that task recovers: the workflow exists
+        # and decides on its own, which is what 202 says.
+        started = await _as_started(client, invoice.invoice_id)
+        if started is None:
+            raise
+        return 202, started
     if not result.created:
         return 200, result.invoice
     waiting = result.invoice.status == InvoiceStatus.PENDING_REVIEW

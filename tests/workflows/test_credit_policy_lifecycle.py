@@ -31,7 +31,7 @@ from tests.utils.credit import (
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
 from tests.utils.histories import record_history
 from tests.utils.scoring_server import ScoringServer
-from tests.utils.waiting import invoice_reaches, mails_arrive
+from tests.utils.waiting import eventually, invoice_reaches, mails_arrive
 
 # Late payments are dated, not waited for: a long day leaves a wide margin between the invoice's
 # created_at and the instant it was issued, from which its due instant counts.
@@ -185,9 +185,12 @@ async def test_an_overdue_invoice_counts_in_the_payment_records_overdue_amount(
     buyer = await create_policy_buyer(fast_api, key, payment_terms_days=0)
     invoice = await open_invoice(fast_api, key, buyer["id"])
 
-    await invoice_reaches(fast_api, key, invoice["id"], "overdue")
+    await invoice_reaches(fast_api, key, invoice["id"], "overdue")  # the workflow's own view
 
-    assert (await get_buyer(fast_api, key, buyer["id"]))["payment_record"]["overdue_amount"] == "119.00"
+    async def recorded() -> bool:  # the read model follows a moment later
+        return (await get_buyer(fast_api, key, buyer["id"]))["payment_record"]["overdue_amount"] == "119.00"
+
+    await eventually(recorded)
 
 
 async def test_the_limit_grows_by_step_after_the_policys_on_time_payments_in_a_row(
