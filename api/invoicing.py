@@ -42,6 +42,8 @@ from payinvoice.late_charges import as_of
 from payinvoice.settings import Settings
 from workflows.invoice import InvoiceWorkflow
 
+log = logging.getLogger(__name__)
+
 
 def checked_lines(body: InvoiceCreate) -> list[Line]:
     """The checkout's currency and lines, validated: bad input raises, even for a repeated order."""
@@ -108,8 +110,6 @@ def early_payment_discount(body: InvoiceCreate, buyer: Buyer, terms: int) -> Ear
         return parse_discount(offer.percent, offer.days, terms) if offer.days < terms else None
     return None
 
-
-log = logging.getLogger(__name__)
 
 # A read must not hang on a workflow whose worker is away: the read model answers instead.
 QUERY_TIMEOUT = timedelta(seconds=2)
