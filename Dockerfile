@@ -19,7 +19,7 @@ RUN groupadd --system --gid 10001 payinvoice \
        --shell /usr/sbin/nologin payinvoice \
     && chown payinvoice:payinvoice /app
 
-# The whole repo (minus .dockerignore): the packages payinvoice/, workflows/, activities/, api/
+# The whole repo (minus .dockerignore): the packages payinvoice/, workflows/, activities/, services/, api/, cli/
 # plus worker.py, templates/, migrations/ and alembic.ini, which run from /app.
 COPY . /app
 

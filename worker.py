@@ -15,10 +15,10 @@ from activities.balance import BalanceActivities
 from activities.credit import CreditActivities
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
-from activities.outbox import WebhookOutbox
 from activities.scoring import ScoringActivities
 from activities.webhooks import WebhookActivities
 from payinvoice.contracts import mail_task_queue, notice_task_queue
+from payinvoice.db.outbox import WebhookOutbox
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.observability import configure_logging, worker_runtime
 from payinvoice.search import register_search_attributes
@@ -30,7 +30,7 @@ from workflows.webhook_delivery import WebhookDeliveryWorkflow
 # The sandbox re-imports every module it does not pass through for each new run (and each
 # replay after a cache eviction). Our workflow modules keep no mutable module state, so they
 # are passed through: the default sandbox compiled and executed them per checkout, about half
-# of the sandbox's per-run cost (bench/README.md, "Where the decision's time goes").
+# of the sandbox's per-run cost (docs/performance.md, "First round: where the decision's time goes").
 SANDBOXED_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
 )
@@ -41,7 +41,7 @@ def workflow_runner(sandboxed: bool) -> WorkflowRunner:
     or randomness. The test suite runs every workflow under it, and the recorded-history replay
     tests (tests/replay) under the full default one; production runs without it
     (`PAYINVOICE_WORKFLOW_SANDBOX`), which saves 12-20 ms on every new run (the checkout's
-    decision) and about two thirds of the memory per cached workflow (bench/README.md)."""
+    decision) and about two thirds of the memory per cached workflow (docs/performance.md)."""
     return SANDBOXED_RUNNER if sandboxed else UnsandboxedWorkflowRunner()
 
 

@@ -9,8 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.issuing import new_invoice_number, numbered
-from activities.outbox import Outgoing, WebhookOutbox
-from api.views import buyer_out
 from payinvoice.contracts import (
     AdjustCreditInput,
     BuyerCreditInput,
@@ -19,10 +17,12 @@ from payinvoice.contracts import (
     ReserveCreditInput,
 )
 from payinvoice.db.models import Buyer, CreditEvent, CreditReservation, Invoice, Merchant, Settlement, utcnow
+from payinvoice.db.outbox import Outgoing, WebhookOutbox
 from payinvoice.db.session import dialect_insert
 from payinvoice.domain.credit import Assessment, Outcome, Rule, approval, decline
 from payinvoice.domain.policy import next_limit, record_settlement
 from payinvoice.domain.status import BuyerStatus, DeclineReason, InvoiceStatus
+from payinvoice.views import buyer_out
 from payinvoice.webhooks import EventType
 
 # Suspensions the lifecycle sets and lifts; a merchant's own ("manual") is never lifted here.
@@ -319,7 +319,7 @@ class CreditActivities:
 
     async def _dispatch(self, outgoing: list[Outgoing], day_seconds: float) -> None:
         if self._webhooks is not None and outgoing:
-            await self._webhooks.dispatch(outgoing, day_seconds)
+            await self._webhooks.dispatch(outgoing, day_seconds, activity.info().task_queue)
 
     @staticmethod
     async def _event(

@@ -78,10 +78,10 @@ CREDIT_NOTE_PDF_ATTACHED = frozenset({EmailKind.CREDIT_NOTE})
 
 def _start_renderer(parent: int) -> None:
     # No lower priority: at `nice` 10 a busy machine starved it, and emails (reminders too) fell
-    # minutes behind (bench/README.md).
+    # minutes behind (docs/performance.md).
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="exit-with-worker").start()
     # WeasyPrint and its imports, then out of the garbage collector's sight: every collection
-    # scanned them again, about 7% of a PDF's CPU (bench/README.md).
+    # scanned them again, about 7% of a PDF's CPU (docs/performance.md).
     pdf_unavailable()
     gc.collect()
     gc.freeze()
@@ -100,7 +100,7 @@ def _pdf_processes() -> ProcessPoolExecutor:
     worker's event loop, and every checkout decision with it. One process of its own keeps the
     loop free. Spawned, not forked: the worker runs threads of the Temporal runtime. It renders
     the emails too: in the worker, their Jinja2 took the GIL the next checkouts' decisions
-    needed (bench/README.md, "Where the decision's time goes")."""
+    needed (docs/performance.md, "First round: where the decision's time goes")."""
     return ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_renderer,
         initargs=(os.getpid(),),
@@ -140,7 +140,7 @@ def _email_context(request: SendEmailInput, msg_id: str) -> Select[Any]:
     """What an email needs, in one statement: the invoice, its buyer and merchant, the PDF its
     last email carried (reused if nothing it shows changed; only for the kinds that carry it),
     and whether this message was sent already. Five reads were a fifth of the worker's database
-    round trips per invoice under load (bench/README.md)."""
+    round trips per invoice under load (docs/performance.md)."""
     archived_pdf = models.InvoicePdf.invoice_id == models.Invoice.id
     if request.kind not in PDF_ATTACHED:
         archived_pdf = false()
@@ -200,7 +200,7 @@ class EmailActivities:
         """The invoice PDF as it stands now. Printed only when the invoice's HTML differs from the
         one the archived PDF was printed from: most reminders go out before anything on the
         invoice changed, and a batch of them otherwise queued for minutes behind the one
-        renderer (bench/README.md). Only the hash goes to the renderer, never the archived bytes."""
+        renderer (docs/performance.md). Only the hash goes to the renderer, never the archived bytes."""
         if _without_pdf(document):
             return
         sha256, printed = await asyncio.get_running_loop().run_in_executor(

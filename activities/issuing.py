@@ -8,9 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 from temporalio import activity
 
-from activities.ledger import record_movements
-from activities.outbox import WebhookOutbox
-from api.views import invoice_out
 from payinvoice.contracts import (
     AssignNumberInput,
     CreditNoteNumberInput,
@@ -19,8 +16,11 @@ from payinvoice.contracts import (
     to_document,
 )
 from payinvoice.db import models
+from payinvoice.db.ledger import record_movements
+from payinvoice.db.outbox import WebhookOutbox
 from payinvoice.db.session import dialect_insert
 from payinvoice.domain.reference import credit_note_number, creditor_reference, invoice_number
+from payinvoice.views import invoice_out
 
 
 def _date(iso: str | None) -> date | None:
@@ -154,4 +154,4 @@ class IssuingActivities:
                     data=invoice_json,
                 )
         if self._webhooks is not None and outgoing:
-            await self._webhooks.dispatch(outgoing, request.day_seconds)
+            await self._webhooks.dispatch(outgoing, request.day_seconds, activity.info().task_queue)

@@ -6,12 +6,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.request_guard import RequestGuardMiddleware
+from api.request_guard import RequestGuardMiddleware, RequestIdMiddleware
 from api.routes import (
-    adjustments,
     balances,
     bank_details,
     buyers,
+    corrections,
     credit_check,
     credit_notes,
     credit_policy,
@@ -33,7 +33,7 @@ from api.routes import (
 )
 from api.routes import codec as codec_server
 from payinvoice.db.session import create_engine, create_sessionmaker
-from payinvoice.observability import RequestIdMiddleware, configure_logging
+from payinvoice.observability import configure_logging
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
 
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     for module in (
         health, merchants, buyers, invoices, credit_policy, credit_check, dunning, reports, metrics,
-        webhook_endpoints, keys, settlements, reconciliation, stripe_integration, adjustments, ledger,
+        webhook_endpoints, keys, settlements, reconciliation, stripe_integration, corrections, ledger,
         bank_details, documents, invoice_changes, late_interest, credit_notes, balances,
     ):
         app.include_router(module.router)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.errors import ApiError
 from payinvoice.db.models import ApiKey, Merchant
+from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.keys import Role, hash_api_key
 from payinvoice.settings import Settings
 
@@ -42,8 +42,8 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _unauthorized() -> ApiError:
-    return ApiError(401, "unauthorized", "missing or unknown API key")
+def _unauthorized() -> Refusal:
+    return Refusal(ErrorType.UNAUTHORIZED, "missing or unknown API key")
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,8 @@ async def current_caller(credentials: Credentials, session: SessionDep) -> Calle
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
-def _forbidden(caller: Caller, request: Request) -> ApiError:
-    return ApiError(
-        403, "forbidden", f"a {caller.key.role} key may not {request.method} {request.url.path}"
+def _forbidden(caller: Caller, request: Request) -> Refusal:
+    return Refusal(ErrorType.FORBIDDEN, f"a {caller.key.role} key may not {request.method} {request.url.path}"
     )
 
 
@@ -109,7 +108,7 @@ def require_admin(credentials: Credentials, settings: SettingsDep) -> None:
         or credentials is None
         or not hmac.compare_digest(credentials.credentials.encode(), admin_key.encode())
     ):
-        raise ApiError(401, "unauthorized", "admin key required")
+        raise Refusal(ErrorType.UNAUTHORIZED, "admin key required")
 
 
 CurrentMerchant = Annotated[Merchant, Depends(current_merchant)]

@@ -13,66 +13,58 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from payinvoice.contracts import ErrorType
-from payinvoice.domain.discount import DiscountError
-from payinvoice.domain.dunning import LadderError
-from payinvoice.domain.instalments import InstalmentError
-from payinvoice.domain.late_interest import InterestError
-from payinvoice.domain.money import MoneyError
+from payinvoice.domain.errors import ErrorType, Refusal
 
 log = logging.getLogger(__name__)
 
-# What each business error from the workflow means over HTTP.
-UPDATE_ERROR_STATUS: dict[str, int] = {
-    ErrorType.INVALID_AMOUNT: 422,
-    ErrorType.CURRENCY_MISMATCH: 422,
-    ErrorType.INVOICE_NOT_PAYABLE: 409,
-    ErrorType.INVOICE_HAS_PAYMENTS: 409,
-    ErrorType.INVOICE_NOT_VOIDABLE: 409,
-    ErrorType.INVOICE_NOT_IN_REVIEW: 409,
-    ErrorType.REMINDER_NOT_SENT: 409,
-    ErrorType.INVOICE_NOT_EXTENDABLE: 409,
-    ErrorType.INVOICE_NOT_PAUSABLE: 409,
-    ErrorType.INVOICE_NOT_PAUSED: 409,
-    ErrorType.INVOICE_NOT_DISPUTABLE: 409,
-    ErrorType.INVOICE_NOT_DISPUTED: 409,
-    ErrorType.INVOICE_NOT_PROMISABLE: 409,
-    ErrorType.INVALID_DUE_DATE: 422,
-    ErrorType.INVALID_DATE: 422,
-    ErrorType.INVALID_REQUEST: 422,
-    ErrorType.INVOICE_NOT_REFUNDABLE: 409,
-    ErrorType.PAYMENT_NOT_FOUND: 422,
-    ErrorType.REFUND_EXCEEDS_PAYMENT: 422,
-    ErrorType.INVOICE_NOT_MARKABLE_PAID: 409,
-    ErrorType.INVOICE_NOT_CREDITABLE: 409,
-    ErrorType.CREDIT_EXCEEDS_CHARGED: 422,
-    ErrorType.INSTALMENTS_NOT_ALLOWED: 409,
-    ErrorType.INVALID_INSTALMENTS: 422,
-}
+# The one table: what each refusal means over HTTP. Every `ErrorType` has a row
+# (tests/api/test_errors.py), so a new code cannot ship without its status.
+E = ErrorType
+ERROR_STATUS: dict[ErrorType, int] = {
+    # 400: the request itself is not one we can read.
+    E.BAD_REQUEST: 400, E.INVALID_PAYLOAD: 400, E.UNDECODABLE_PAYLOAD: 400,
+    # 401/403: who is calling.
+    E.UNAUTHORIZED: 401, E.INVALID_SIGNATURE: 401, E.FORBIDDEN: 403,
+    # 404: missing, or another merchant's.
+    E.NOT_FOUND: 404, E.INVOICE_NOT_FOUND: 404, E.BUYER_NOT_FOUND: 404, E.KEY_NOT_FOUND: 404,
+    E.UNMATCHED_ENTRY_NOT_FOUND: 404, E.WEBHOOK_ENDPOINT_NOT_FOUND: 404, E.WEBHOOK_DELIVERY_NOT_FOUND: 404,
+    E.CREDIT_CHECK_NOT_CONFIGURED: 404, E.CODEC_DISABLED: 404,
+    E.METHOD_NOT_ALLOWED: 405, E.PAYLOAD_TOO_LARGE: 413, E.UNSUPPORTED_MEDIA_TYPE: 415,
+    # 409: the invoice's (or account's) state does not allow it now.
+    E.INVOICE_NOT_PAYABLE: 409, E.INVOICE_HAS_PAYMENTS: 409, E.INVOICE_NOT_VOIDABLE: 409,
+    E.INVOICE_NOT_IN_REVIEW: 409, E.REMINDER_NOT_SENT: 409, E.INVOICE_NOT_EXTENDABLE: 409,
+    E.INVOICE_NOT_PAUSABLE: 409, E.INVOICE_NOT_PAUSED: 409, E.INVOICE_NOT_DISPUTABLE: 409,
+    E.INVOICE_NOT_DISPUTED: 409, E.INVOICE_NOT_PROMISABLE: 409, E.INVOICE_NOT_REFUNDABLE: 409,
+    E.INVOICE_NOT_MARKABLE_PAID: 409, E.INVOICE_NOT_CREDITABLE: 409, E.INSTALMENTS_NOT_ALLOWED: 409,
+    E.INVOICE_NOT_ISSUED: 409, E.CONFLICT: 409, E.ORDER_IN_PROGRESS: 409, E.BUYER_EXISTS: 409,
+    E.CREDIT_NOTE_ID_REUSED: 409, E.REFERENCE_REUSED: 409, E.SETTLEMENT_CONFLICT: 409,
+    E.ALREADY_RESOLVED: 409, E.BALANCE_SPENT: 409, E.INSUFFICIENT_BALANCE: 409, E.NO_OPEN_INVOICE: 409,
+    E.KEY_ALREADY_ROTATED: 409, E.LAST_MERCHANT_KEY: 409,
+    # 422: well formed, but the values cannot be accepted.
+    E.INVALID_REQUEST: 422, E.INVALID_AMOUNT: 422, E.INVALID_LINE: 422, E.UNSUPPORTED_CURRENCY: 422,
+    E.CURRENCY_MISMATCH: 422, E.INVALID_CURSOR: 422, E.INVALID_EMAIL: 422, E.INVALID_IBAN: 422,
+    E.INVALID_BIC: 422, E.INVALID_POLICY: 422, E.CREDIT_LIMIT_REQUIRED: 422, E.INVALID_LADDER: 422,
+    E.INVALID_LATE_INTEREST: 422, E.INVALID_DISCOUNT: 422, E.INVALID_STATEMENT: 422,
+    E.INVALID_DUE_DATE: 422, E.INVALID_DATE: 422, E.PAYMENT_NOT_FOUND: 422, E.REFUND_EXCEEDS_PAYMENT: 422,
+    E.CREDIT_EXCEEDS_CHARGED: 422, E.INVALID_INSTALMENTS: 422,
+    # 5xx: a part we depend on is away, or a fault of ours.
+    E.INTERNAL_ERROR: 500, E.PDF_UNAVAILABLE: 503, E.SERVICE_UNAVAILABLE: 503,
+}  # fmt: skip
 
-HTTP_CODES: dict[int, str] = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 422: "invalid_request",
-    503: "service_unavailable",
+# Starlette's own errors (unknown route, wrong method), in the same vocabulary.
+HTTP_ERROR_TYPES: dict[int, ErrorType] = {
+    400: E.BAD_REQUEST, 401: E.UNAUTHORIZED, 403: E.FORBIDDEN, 404: E.NOT_FOUND,
+    405: E.METHOD_NOT_ALLOWED, 409: E.CONFLICT, 413: E.PAYLOAD_TOO_LARGE, 422: E.INVALID_REQUEST,
+    503: E.SERVICE_UNAVAILABLE,
 }  # fmt: skip
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def not_found(what: str) -> ApiError:
-    return ApiError(404, f"{what}_not_found", f"{what.replace('_', ' ')} not found")
-
-
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    code: ErrorType, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    return JSONResponse(
+        {"error": {"code": code.value, "message": message}}, status_code=ERROR_STATUS[code], headers=headers
+    )
 
 
 # The one error shape, as the OpenAPI document states it for every 4xx of every operation.
@@ -150,50 +142,41 @@ def _allowed_methods(request: Request) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     _install_openapi(app)
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, error: ApiError) -> JSONResponse:
-        return error_response(error.status, error.code, error.message)
-
-    @app.exception_handler(LadderError)
-    async def _ladder_error(_: Request, error: LadderError) -> JSONResponse:
-        return error_response(422, error.code, error.message)
-
-    @app.exception_handler(MoneyError)
-    async def _money_error(_: Request, error: MoneyError) -> JSONResponse:
-        return error_response(422, error.code, error.message)
-
-    async def _domain_error(_: Request, error: Exception) -> JSONResponse:
-        return error_response(422, error.code, getattr(error, "message", str(error)))
-
-    for domain_error in (InterestError, DiscountError, InstalmentError):
-        app.add_exception_handler(domain_error, _domain_error)
+    @app.exception_handler(Refusal)
+    async def _refused(_: Request, refusal: Refusal) -> JSONResponse:
+        return error_response(refusal.code, refusal.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        return error_response(422, "invalid_request", _validation_message(error))
+        return error_response(E.INVALID_REQUEST, _validation_message(error))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = HTTP_CODES.get(error.status_code, "error")
         headers = dict(error.headers or {})
         if error.status_code == 405:
             headers["Allow"] = _allowed_methods(request)
-        return error_response(error.status_code, code, str(error.detail), headers)
+        code = HTTP_ERROR_TYPES.get(error.status_code)
+        if code is None:
+            return JSONResponse(
+                {"error": {"code": "error", "message": str(error.detail)}}, error.status_code, headers
+            )
+        return error_response(code, str(error.detail), headers)
 
     @app.exception_handler(WorkflowUpdateFailedError)
     async def _update_failed(_: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
+        # The workflow's validators refuse with the same codes: `ApplicationError.type`.
         cause = error.cause
-        if isinstance(cause, ApplicationError) and cause.type in UPDATE_ERROR_STATUS:
-            return error_response(UPDATE_ERROR_STATUS[cause.type], cause.type, cause.message)
+        if isinstance(cause, ApplicationError) and cause.type in ERROR_STATUS:
+            return error_response(ErrorType(cause.type), cause.message)
         log.error("update failed unexpectedly: %r", cause)
-        return error_response(500, "internal_error", "internal error")
+        return error_response(E.INTERNAL_ERROR, "internal error")
 
     @app.exception_handler(RPCError)
     async def _temporal_unavailable(_: Request, error: RPCError) -> JSONResponse:
         log.error("Temporal call failed: %s (%s)", error.message, error.status.name)
-        return error_response(503, "service_unavailable", "the invoice engine is unavailable; retry later")
+        return error_response(E.SERVICE_UNAVAILABLE, "the invoice engine is unavailable; retry later")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=error)
-        return error_response(500, "internal_error", "internal error")
+        return error_response(E.INTERNAL_ERROR, "internal error")

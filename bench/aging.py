@@ -20,14 +20,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.reports.aging import BUCKETS, build_aging_report
-from api.reports.receivables import RECEIVABLE_STATUSES
 from bench.aging_data import Book, generate
 from bench.aging_plan import explain
 from bench.stack import POSTGRES_SERVER, postgres_database, postgres_reachable
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.domain.money import to_minor
 from payinvoice.settings import Settings
+from services.reports.aging import BUCKETS, build_aging_report
+from services.reports.receivables import RECEIVABLE_STATUSES
 
 log = logging.getLogger("bench")
 

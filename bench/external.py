@@ -16,7 +16,7 @@ from typing import Any
 from bench.measure import Run, Sample, summary
 from bench.service import DECIDED, Service, service
 from bench.stack import Stack
-from tests.utils.scoring_server import ScoringServer
+from dev.scoring_server import ScoringServer
 
 log = logging.getLogger("bench")
 

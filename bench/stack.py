@@ -32,8 +32,8 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
 from temporalio.client import Client
 
+from dev.ports import free_port
 from payinvoice.db.session import create_engine
-from payinvoice.ports import free_port
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,4 +27,4 @@ async def lock_buyer(session: AsyncSession, buyer_id: str) -> bool:
     rather than SELECT FOR UPDATE: SQLite has no row locks, and its first write takes the
     database's write lock, which serialises takers the same way. False: no such buyer."""
     result = await session.execute(update(Buyer).where(Buyer.id == buyer_id).values(id=Buyer.id))
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))  # an UPDATE's result is a CursorResult

@@ -217,7 +217,7 @@ def _data_only_fetcher() -> Any:
     def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # older releases: a plain function
         if not url.startswith("data:"):
             raise ValueError(f"refused to fetch {url!r} while rendering a PDF")
-        return urls.default_url_fetcher(url, *args, **kwargs)
+        return getattr(urls, "default_url_fetcher")(url, *args, **kwargs)  # noqa: B009 (gone in 67)
 
     return fetch
 
@@ -248,4 +248,6 @@ def _print(source: str) -> bytes:
         raise RuntimeError(reason)
     import weasyprint
 
-    return weasyprint.HTML(string=source, url_fetcher=_data_only_fetcher()).write_pdf()
+    pdf = weasyprint.HTML(string=source, url_fetcher=_data_only_fetcher()).write_pdf()
+    assert pdf is not None  # no target given: the PDF comes back as bytes
+    return pdf

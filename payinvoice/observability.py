@@ -1,4 +1,5 @@
 """Operations: Prometheus metrics, JSON logs with request ids, and redaction of secrets in logs.
+(The API's middleware that sets the request id is in api/request_guard.py.)
 
 Metric labels carry only bounded, non-personal values (statuses, currencies, reminder stages):
 never an invoice, buyer, merchant or order id.
@@ -8,7 +9,6 @@ import json
 import logging
 import re
 import sys
-import uuid
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -19,8 +19,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from payinvoice.contracts import EmailKind
@@ -117,7 +115,7 @@ async def read_model_metrics(session: AsyncSession) -> list[Metric]:
     )
     for stage, count in sent:
         reminders.add_metric([stage or "none"], int(count))
-    by_status = dict.fromkeys(("pending", "retrying", "delivered", "failed"), 0)
+    by_status: dict[str, int] = dict.fromkeys(("pending", "retrying", "delivered", "failed"), 0)
     rows = await session.execute(
         select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
     )
@@ -146,38 +144,6 @@ def worker_runtime(metrics_port: int) -> Runtime | None:
 # --- request ids -----------------------------------------------------------------------------
 
 request_id_var: ContextVar[str | None] = ContextVar("payinvoice_request_id", default=None)
-_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-def sane_request_id(value: str | None) -> str | None:
-    return value if value is not None and _SANE_REQUEST_ID.fullmatch(value) else None
-
-
-class RequestIdMiddleware:
-    """Takes a sane `X-Request-Id` from the request or makes one, keeps it in `request_id_var`
-    for the logs while the request runs, and returns it as the `X-Request-Id` response header."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), None)
-        request_id = sane_request_id(given.decode("latin-1") if given is not None else None)
-        request_id = request_id or uuid.uuid4().hex
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Request-Id"] = request_id
-            await send(message)
-
-        token = request_id_var.set(request_id)
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id_var.reset(token)
 
 
 # --- logs ------------------------------------------------------------------------------------

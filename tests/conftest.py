@@ -23,9 +23,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.deps import get_session, get_temporal
+from dev.mailsink import MailSink, start_mail_sink
+from dev.ports import free_port
 from payinvoice.db.session import create_engine, create_sessionmaker
-from payinvoice.mailsink import MailSink, start_mail_sink
-from payinvoice.ports import free_port
 from payinvoice.search import SEARCH_ATTRIBUTES
 from payinvoice.settings import Settings
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli

@@ -1,29 +1,13 @@
 """Refunds out of a buyer's credit balance (overpayments, credits on paid invoices): a ledger row
 of the buyer's own, taken under the buyer's lock so that the balance never goes below zero."""
 
-import uuid
-
 from fastapi import APIRouter, Response, status
-from sqlalchemy import select
 
 from api.deps import CurrentMerchant, SessionDep
-from api.errors import ApiError
-from api.routes.buyers import get_own_buyer
-from api.schemas import BuyerRefundIn, BuyerRefundOut
-from payinvoice.balances import balance_of, lock_buyer
-from payinvoice.contracts import ErrorType, LedgerKind
-from payinvoice.db.models import BuyerRefund, LedgerEntry, utcnow
-from payinvoice.domain.money import MoneyError, from_minor, to_minor
+from payinvoice.contracts.schemas import BuyerRefundIn, BuyerRefundOut
+from services import balances
 
 router = APIRouter(prefix="/v1/buyers", tags=["buyers"])
-
-
-def _out(refund: BuyerRefund, balance: int) -> BuyerRefundOut:
-    return BuyerRefundOut(
-        id=refund.id, buyer_id=refund.buyer_id, amount=from_minor(refund.amount, refund.currency),
-        currency=refund.currency, reference=refund.reference, created_at=refund.created_at,
-        balance=from_minor(balance, refund.currency),
-    )
 
 
 @router.post(
@@ -37,40 +21,6 @@ async def refund_balance(
 ) -> BuyerRefundOut:
     """Pay (part of) the buyer's credit balance back to it. 409 `insufficient_balance` when the
     balance holds less; the same reference again answers the refund it made."""
-    buyer = await get_own_buyer(session, merchant, buyer_id)
-    currency = buyer.currency  # a rollback below expires the row
-    amount = to_minor(body.amount, currency, "amount")
-    if amount <= 0:
-        raise MoneyError(ErrorType.INVALID_AMOUNT, "amount must be greater than 0")
-    await lock_buyer(session, buyer.id)
-    existing = await session.scalar(
-        select(BuyerRefund).where(BuyerRefund.buyer_id == buyer.id, BuyerRefund.reference == body.reference)
-    )
-    balance = await balance_of(session, buyer.id)
-    if existing is not None:
-        # Read before the rollback (which releases the lock), as it expires the row.
-        same_amount, answer = existing.amount == amount, _out(existing, balance)
-        await session.rollback()
-        if not same_amount:
-            message = f"reference {body.reference!r} was a refund of another amount"
-            raise ApiError(409, "reference_reused", message)
-        response.status_code = status.HTTP_200_OK
-        return answer
-    if amount > balance:
-        await session.rollback()
-        held = f"{from_minor(max(balance, 0), currency)} {currency}"
-        raise ApiError(409, "insufficient_balance", f"the buyer's balance holds {held}")
-    refund = BuyerRefund(
-        id=str(uuid.uuid4()), merchant_id=merchant.id, buyer_id=buyer.id, reference=body.reference,
-        amount=amount, currency=buyer.currency, created_at=utcnow(),
-    )
-    session.add(refund)
-    session.add(
-        LedgerEntry(
-            merchant_id=merchant.id, buyer_id=buyer.id, invoice_id=None, kind=LedgerKind.BALANCE_REFUND,
-            amount=amount, currency=buyer.currency, source="merchant", source_id=refund.id,
-            occurred_at=refund.created_at,
-        )
-    )
-    await session.commit()
-    return _out(refund, balance - amount)
+    done = await balances.refund_balance(session, merchant, buyer_id, body)
+    response.status_code = status.HTTP_201_CREATED if done.created else status.HTTP_200_OK
+    return done.refund

@@ -27,8 +27,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payloads
 
 from api.deps import Credentials, SettingsDep
-from api.errors import ApiError
 from payinvoice.codec import EncryptionCodec, keyring_from_settings
+from payinvoice.domain.errors import ErrorType, Refusal
 
 PREFIX = "/codec"
 SESSION_COOKIE = "payinvoice_codec_session"
@@ -66,7 +66,7 @@ def require_staff(request: Request, credentials: Credentials, settings: Settings
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie and valid_session(cookie, admin_key, time.time()):
             return
-    raise ApiError(401, "unauthorized", "admin key or a codec session (sign in at /codec/login) required")
+    raise Refusal(ErrorType.UNAUTHORIZED, "admin key or a codec session (sign in at /codec/login) required")
 
 
 router = APIRouter(prefix=PREFIX, tags=["codec"], dependencies=[Depends(require_staff)])
@@ -120,7 +120,7 @@ _BODY = {
 def _codec(settings: SettingsDep) -> EncryptionCodec:
     keyring = keyring_from_settings(settings)
     if keyring is None:
-        raise ApiError(404, "codec_disabled", "payload encryption is not configured")
+        raise Refusal(ErrorType.CODEC_DISABLED, "payload encryption is not configured")
     return EncryptionCodec(keyring)
 
 
@@ -131,7 +131,7 @@ async def _payloads(request: Request) -> Payloads:
     try:
         return json_format.Parse(await request.body(), Payloads())
     except (json_format.ParseError, UnicodeDecodeError) as error:
-        raise ApiError(400, "bad_request", f'expected {{"payloads": [...]}}: {error}') from None
+        raise Refusal(ErrorType.BAD_REQUEST, f'expected {{"payloads": [...]}}: {error}') from None
 
 
 def _answer(payloads: Payloads) -> Response:
@@ -150,7 +150,7 @@ async def decode(request: Request, codec: CodecDep) -> Response:
     try:
         decoded = await codec.decode(payloads.payloads)
     except ValueError as error:  # unknown key id, tampered or corrupt: never a secret in the text
-        raise ApiError(400, "undecodable_payload", str(error)) from None
+        raise Refusal(ErrorType.UNDECODABLE_PAYLOAD, str(error)) from None
     return _answer(Payloads(payloads=decoded))
 
 

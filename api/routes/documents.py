@@ -6,12 +6,13 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from api.deps import CurrentMerchant, SessionDep, SettingsDep
-from api.documents import load_document, pdf_response
-from api.invoicing import stored_invoice
+from api.responses import pdf_response
 from payinvoice.contracts import InvoiceView, from_document
 from payinvoice.db.models import Invoice
 from payinvoice.documents import render_hosted_page, render_not_found
 from payinvoice.domain.status import InvoiceStatus
+from services import documents
+from services.invoices import stored_invoice
 
 router = APIRouter()
 
@@ -32,7 +33,8 @@ async def invoice_pdf(
     invoice_id: str, session: SessionDep, merchant: CurrentMerchant, settings: SettingsDep
 ) -> Response:
     view = await stored_invoice(session, merchant, invoice_id)
-    return await pdf_response(await load_document(session, view, settings.public_url, merchant))
+    document = await documents.load_document(session, view, settings.public_url, merchant)
+    return pdf_response(await documents.invoice_pdf(document))
 
 
 async def _by_token(session: SessionDep, token: str) -> InvoiceView | None:
@@ -54,7 +56,7 @@ async def hosted_invoice(token: str, session: SessionDep, settings: SettingsDep)
     view = await _by_token(session, token)
     if view is None:
         return _not_found()
-    document = await load_document(session, view, settings.public_url)
+    document = await documents.load_document(session, view, settings.public_url)
     return HTMLResponse(render_hosted_page(document), headers=PRIVATE)
 
 
@@ -63,6 +65,7 @@ async def hosted_invoice_pdf(token: str, session: SessionDep, settings: Settings
     view = await _by_token(session, token)
     if view is None:
         return _not_found()
-    response = await pdf_response(await load_document(session, view, settings.public_url))
+    document = await documents.load_document(session, view, settings.public_url)
+    response = pdf_response(await documents.invoice_pdf(document))
     response.headers.update(PRIVATE)
     return response

@@ -1,43 +1,23 @@
-"""Invoices: the checkout call, reads, and the messages that change an open invoice."""
+"""Invoices: the checkout call, reads, payments, voiding and review."""
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CurrentMerchant, SessionDep, SettingsDep, TemporalDep
-from api.dunning import ladder_in_force
-from api.errors import ApiError
-from api.invoicing import (
-    checked_lines,
-    checkout,
-    checkout_input,
-    external_check_configured,
-    find_by_order,
-    invoice_memo,
-    invoice_out,
-    list_invoices,
-    live_invoice,
-    stored_invoice,
-    update_invoice,
-)
-from api.payments import apply_payment, payment_input
-from api.policies import policy_in_force
-from api.routes.buyers import get_own_buyer
-from api.schemas import InvoiceCreate, InvoiceList, InvoiceOut, PaymentIn, ReviewIn, VoidIn
-from payinvoice.balances import balance_of
-from payinvoice.contracts import (
-    ErrorType,
-    InvoiceView,
-    ReviewInput,
-    VoidInput,
-    invoice_workflow_id,
-)
-from payinvoice.domain.status import FINAL, InvoiceStatus
-from payinvoice.observability import record_decision
-from workflows.invoice import InvoiceWorkflow
+from payinvoice.contracts import ReviewInput
+from payinvoice.contracts.schemas import InvoiceCreate, InvoiceList, InvoiceOut, PaymentIn, ReviewIn, VoidIn
+from payinvoice.domain.status import InvoiceStatus
+from payinvoice.views import invoice_out
+from services import checkout, invoices, payments
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
+
+CHECKOUT_STATUS = {
+    checkout.CheckoutOutcome.DECIDED: status.HTTP_201_CREATED,
+    checkout.CheckoutOutcome.REPEATED: status.HTTP_200_OK,
+    checkout.CheckoutOutcome.PENDING: status.HTTP_202_ACCEPTED,
+}
 
 
 @router.post(
@@ -54,29 +34,9 @@ async def create_invoice(
     client: TemporalDep, settings: SettingsDep,
 ) -> InvoiceOut:
     """The checkout: answers with the credit decision and, if approved, the issued invoice."""
-    lines = checked_lines(body)  # a repeat of an order with a body that is not valid is refused too
-    existing = await find_by_order(session, merchant, body.order_id)
-    if existing is not None:
-        response.status_code = status.HTTP_200_OK
-        return invoice_out(existing, settings.public_url)
-    buyer = await get_own_buyer(session, merchant, body.buyer_id)
-    policy = await policy_in_force(session, merchant)
-    ladder = await ladder_in_force(session, merchant, buyer)
-    balance = await balance_of(session, buyer.id)
-    external = await external_check_configured(session, merchant)
-    invoice = checkout_input(
-        body, lines, merchant, buyer, policy, settings, ladder, balance, external_check=external
-    )
-    await session.close()  # hold no connection while the decision is made
-    started = time.perf_counter()
-    memo = invoice_memo(invoice, merchant, buyer)
-    response.status_code, view = await checkout(client, session, invoice, settings, memo)
-    if response.status_code != status.HTTP_200_OK:  # a repeat joined a decision counted already
-        record_decision(
-            view.status, time.perf_counter() - started,
-            invoice_id=view.invoice_id, workflow_id=invoice_workflow_id(view.invoice_id),
-        )
-    return invoice_out(view, settings.public_url)
+    done = await checkout.create_invoice(client, session, settings, merchant, body)
+    response.status_code = CHECKOUT_STATUS[done.outcome]
+    return invoice_out(done.invoice, settings.public_url)
 
 
 @router.get("", response_model=InvoiceList)
@@ -89,7 +49,7 @@ async def get_invoices(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> InvoiceList:
-    views, next_cursor = await list_invoices(
+    views, next_cursor = await invoices.list_invoices(
         session, merchant, status=status, buyer_id=buyer_id, limit=limit, cursor=cursor
     )
     return InvoiceList(data=[invoice_out(v, settings.public_url) for v in views], next_cursor=next_cursor)
@@ -100,9 +60,9 @@ async def get_invoice(
     invoice_id: str, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep,
     settings: SettingsDep,
 ) -> InvoiceOut:
-    stored = await stored_invoice(session, merchant, invoice_id, client)
+    stored = await invoices.stored_invoice(session, merchant, invoice_id, client)
     await session.close()  # polled while decisions run: hold no pooled connection during the query
-    return invoice_out(await live_invoice(client, stored), settings.public_url)
+    return invoice_out(await invoices.live_invoice(client, stored), settings.public_url)
 
 
 @router.post(
@@ -116,14 +76,10 @@ async def record_payment(
 ) -> InvoiceOut:
     """A settlement reported by a payment processor; the same payment_id twice counts once.
     202: no worker took it in time; it is kept durably and applied when one runs."""
-    view = await stored_invoice(session, merchant, invoice_id)
-    payment = payment_input(
-        view, payment_id=body.payment_id, amount=body.amount, currency=body.currency,
-        paid_at=body.paid_at, method=body.method,
+    applied = await payments.record_payment(
+        client, session, merchant, invoice_id, body, settings.message_timeout_seconds
     )
-    await session.close()  # a burst of payments must not hold the pool while workers answer
-    applied = await apply_payment(client, session, merchant, view, payment, settings.message_timeout_seconds)
-    response.status_code = applied.status_code
+    response.status_code = status.HTTP_200_OK if applied.now else status.HTTP_202_ACCEPTED
     return invoice_out(applied.view, settings.public_url)
 
 
@@ -133,13 +89,8 @@ async def void_invoice(
     settings: SettingsDep,
 ) -> InvoiceOut:
     """Cancel an invoice nothing was paid on; its credit is released."""
-    view = await stored_invoice(session, merchant, invoice_id)
-    if view.status not in FINAL:
-        voided = await update_invoice(client, invoice_id, InvoiceWorkflow.void, VoidInput(body.reason))
-        if voided is not None:
-            return invoice_out(voided, settings.public_url)
-        view = await stored_invoice(session, merchant, invoice_id)  # it finished meanwhile
-    raise _not_voidable(view)
+    voided = await invoices.void_invoice(client, session, merchant, invoice_id, body.reason)
+    return invoice_out(voided, settings.public_url)
 
 
 @router.post("/{invoice_id}/review", response_model=InvoiceOut)
@@ -148,16 +99,6 @@ async def review_invoice(
     settings: SettingsDep,
 ) -> InvoiceOut:
     """Approve or decline an order waiting for review (once; only while it waits)."""
-    view = await stored_invoice(session, merchant, invoice_id, client)
-    if view.status == InvoiceStatus.PENDING_REVIEW:
-        review = ReviewInput(decision=body.decision, note=body.note)
-        reviewed = await update_invoice(client, invoice_id, InvoiceWorkflow.review, review)
-        if reviewed is not None:
-            return invoice_out(reviewed, settings.public_url)
-    raise ApiError(409, ErrorType.INVOICE_NOT_IN_REVIEW, f"invoice is {view.status}, not waiting for review")
-
-
-def _not_voidable(view: InvoiceView) -> ApiError:
-    if view.amount_paid > 0:
-        return ApiError(409, ErrorType.INVOICE_HAS_PAYMENTS, "invoice has payments and cannot be voided")
-    return ApiError(409, ErrorType.INVOICE_NOT_VOIDABLE, f"invoice is {view.status} and cannot be voided")
+    review = ReviewInput(decision=body.decision, note=body.note)
+    reviewed = await invoices.review_invoice(client, session, merchant, invoice_id, review)
+    return invoice_out(reviewed, settings.public_url)

@@ -4,31 +4,16 @@ into each invoice at checkout, so a change applies to invoices issued afterwards
 from fastapi import APIRouter
 
 from api.deps import CurrentMerchant, SessionDep
-from api.schemas import LateInterestIn, LateInterestOut
-from payinvoice.contracts import to_document
-from payinvoice.db.models import Merchant
-from payinvoice.domain.late_interest import LateInterest, parse_late_interest
-from payinvoice.domain.money import from_minor
+from payinvoice.contracts.schemas import LateInterestIn, LateInterestOut
+from services import late_interest
 
 router = APIRouter(prefix="/v1/settings/late-interest", tags=["settings"])
-
-
-def merchant_late_interest(merchant: Merchant) -> LateInterest:
-    return LateInterest(**merchant.late_interest) if merchant.late_interest else LateInterest()
-
-
-def late_interest_out(interest: LateInterest, currency: str) -> LateInterestOut:
-    return LateInterestOut(
-        mode=interest.mode,  # type: ignore[arg-type]
-        annual_rate=interest.annual_rate, reference_rate=interest.reference_rate,
-        margin_points=interest.margin_points, compensation=from_minor(interest.compensation, currency),
-    )
 
 
 @router.get("", response_model=LateInterestOut)
 async def get_late_interest(merchant: CurrentMerchant) -> LateInterestOut:
     """What invoices issued now charge when paid late; `off` unless set."""
-    return late_interest_out(merchant_late_interest(merchant), merchant.currency)
+    return late_interest.get_late_interest(merchant)
 
 
 @router.put("", response_model=LateInterestOut)
@@ -36,10 +21,4 @@ async def put_late_interest(
     body: LateInterestIn, session: SessionDep, merchant: CurrentMerchant
 ) -> LateInterestOut:
     """Set it; invoices already issued keep what they were issued with."""
-    interest = parse_late_interest(
-        body.mode, merchant.currency, annual_rate=body.annual_rate, reference_rate=body.reference_rate,
-        margin_points=body.margin_points, compensation=body.compensation,
-    )
-    merchant.late_interest = to_document(interest)
-    await session.commit()
-    return late_interest_out(interest, merchant.currency)
+    return await late_interest.set_late_interest(session, merchant, body)

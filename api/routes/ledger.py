@@ -3,8 +3,8 @@
 from fastapi import APIRouter
 
 from api.deps import CurrentMerchant, SessionDep
-from api.ledger import ledger_check
-from api.schemas import LedgerCheckOut
+from payinvoice.contracts.schemas import LedgerCheckOut
+from services.ledger import ledger_check
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 

@@ -5,21 +5,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from api.deps import CurrentMerchant, SessionDep, TemporalDep
-from api.errors import ApiError
-from api.reconciliation import (
+from payinvoice.contracts.schemas import (
+    StatementImportOut,
+    UnmatchedApplyIn,
+    UnmatchedDismissIn,
+    UnmatchedEntryOut,
+    UnmatchedList,
+)
+from payinvoice.domain.errors import ErrorType, Refusal
+from services.reconciliation import (
     apply_unmatched,
     dismiss_unmatched,
     import_statement,
     list_unmatched,
     read_statement,
     unmatched_out,
-)
-from api.schemas import (
-    StatementImportOut,
-    UnmatchedApplyIn,
-    UnmatchedDismissIn,
-    UnmatchedEntryOut,
-    UnmatchedList,
 )
 
 router = APIRouter(prefix="/v1/reconciliation", tags=["reconciliation"])
@@ -46,7 +46,7 @@ async def import_camt053(
     The same statement again applies nothing twice (its entries answer `already_imported`)."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media not in XML_TYPES:
-        raise ApiError(415, "unsupported_media_type", "send the statement as application/xml")
+        raise Refusal(ErrorType.UNSUPPORTED_MEDIA_TYPE, "send the statement as application/xml")
     statement = read_statement(await request.body())
     return await import_statement(client, session, merchant, statement)
 

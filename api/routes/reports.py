@@ -1,5 +1,5 @@
 """Reports over a merchant's book, as JSON or, with `Accept: text/csv`, as CSV: the credit report,
-receivables aging and days sales outstanding. The reports themselves live in `api.reports`."""
+receivables aging and days sales outstanding. The reports themselves live in `services.reports`."""
 
 import re
 from datetime import UTC, date, datetime
@@ -9,12 +9,12 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BeforeValidator
 
 from api.deps import CurrentMerchant, SessionDep
-from api.reports.aging import AgingReport, aging_report_csv, build_aging_report
-from api.reports.credit import CreditReport, build_credit_report, credit_report_csv
-from api.reports.csv_export import csv_openapi, csv_response, wants_csv
-from api.reports.dso import DEFAULT_DAYS, MAX_DAYS, DsoReport, build_dso_report, dso_report_csv
-from api.schemas import OPTIONAL_CURRENCIES
+from api.responses import csv_openapi, csv_response, wants_csv
+from payinvoice.contracts.schemas import OPTIONAL_CURRENCIES
 from payinvoice.domain.money import exponent
+from services.reports.aging import AgingReport, aging_report_csv, build_aging_report
+from services.reports.credit import CreditReport, build_credit_report, credit_report_csv
+from services.reports.dso import DEFAULT_DAYS, MAX_DAYS, DsoReport, build_dso_report, dso_report_csv
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 

@@ -232,7 +232,7 @@ class SentEmail(Base):
 class InvoicePdf(Base):
     """The latest invoice PDF an email carried, with the SHA-256 of the HTML it was printed from:
     while the invoice's HTML hashes the same, its reminders attach these bytes instead of
-    printing again (the renderer's cost: bench/README.md)."""
+    printing again (the renderer's cost: docs/performance.md)."""
 
     __tablename__ = "invoice_pdfs"
 

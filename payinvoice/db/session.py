@@ -45,5 +45,5 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 def dialect_insert(session: AsyncSession, model: Any) -> Any:
     """An INSERT that knows ON CONFLICT, for whichever backend the session talks to."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model)

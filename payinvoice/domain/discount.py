@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, localcontext
 
+from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.domain.lines import half_up
 from payinvoice.domain.money import EXACT_PRECISION, MoneyError, parse_decimal
 from payinvoice.domain.schedule import day_length
@@ -24,14 +25,11 @@ class EarlyPaymentDiscount:
     days: int
 
 
-class DiscountError(ValueError):
+class DiscountError(Refusal, ValueError):
     """A discount that cannot be accepted; the message names the field."""
 
-    code = "invalid_discount"
-
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(ErrorType.INVALID_DISCOUNT, message)
 
 
 def parse_discount(percent: str, days: int, terms_days: int) -> EarlyPaymentDiscount:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.domain.money import MoneyError, parse_decimal, to_minor
 from payinvoice.domain.schedule import OVERDUE_STEP, SUSPENSION_STEP, LateFee, ReminderStage
 
@@ -29,14 +30,11 @@ MAX_PERCENT_PLACES = 4
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class LadderError(ValueError):
+class LadderError(Refusal, ValueError):
     """A ladder that cannot be accepted; the message names the stage (`stages[2] "x": ...`)."""
 
-    code = "invalid_ladder"
-
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(ErrorType.INVALID_LADDER, message)
 
 
 @dataclass(frozen=True)

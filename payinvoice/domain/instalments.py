@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.domain.money import MoneyError, from_minor, to_minor
 
 MAX_INSTALMENTS = 24
@@ -27,14 +28,11 @@ class Instalment:
     amount: int
 
 
-class InstalmentError(ValueError):
+class InstalmentError(Refusal, ValueError):
     """A plan that cannot be accepted; the message names the instalment (`instalments[1].amount`)."""
 
-    code = "invalid_instalments"
-
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(ErrorType.INVALID_INSTALMENTS, message)
 
 
 def parse_plan(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from enum import StrEnum
 
+from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.domain.lines import half_up
 from payinvoice.domain.money import EXACT_PRECISION, MoneyError, parse_decimal, to_minor
 
@@ -47,14 +48,11 @@ class LateInterest:
     compensation: int = 0
 
 
-class InterestError(ValueError):
+class InterestError(Refusal, ValueError):
     """A late-interest setting that cannot be accepted; the message names the field."""
 
-    code = "invalid_late_interest"
-
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(ErrorType.INVALID_LATE_INTEREST, message)
 
 
 def parse_late_interest(

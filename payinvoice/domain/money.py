@@ -3,6 +3,8 @@
 import re
 from decimal import Decimal, localcontext
 
+from payinvoice.domain.errors import ErrorType, Refusal
+
 # ISO 4217 minor-unit exponents of the currencies we accept.
 CURRENCY_EXPONENTS: dict[str, int] = {
     "AUD": 2, "BGN": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0, "CNY": 2,
@@ -20,13 +22,11 @@ _PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 EXACT_PRECISION = 80
 
 
-class MoneyError(ValueError):
+class MoneyError(Refusal, ValueError):
     """An amount or currency that cannot be accepted; `code` is machine-readable."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(ErrorType(code), message)
 
 
 def exponent(currency: str) -> int:

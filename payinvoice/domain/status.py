@@ -1,4 +1,7 @@
-"""Invoice statuses, decline reasons and which moves each status allows."""
+"""Invoice statuses, decline reasons, and the basic status sets the others build on.
+
+What each request may do in which status (void, refund, extend, ...) is payinvoice/rules.py.
+"""
 
 from enum import StrEnum
 
@@ -31,8 +34,6 @@ class BuyerStatus(StrEnum):
 
 # Statuses in which a payment can still be applied.
 PAYABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.OVERDUE, InvoiceStatus.UNCOLLECTIBLE})
-# Statuses from which an invoice may be voided (and only while nothing is paid).
-VOIDABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.OVERDUE})
 # Statuses whose amount due counts against the buyer's credit line.
 EXPOSED = frozenset(
     {InvoiceStatus.PENDING, InvoiceStatus.PENDING_REVIEW, InvoiceStatus.OPEN, InvoiceStatus.OVERDUE}

@@ -18,13 +18,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
+from dev.mailsink import MailSink, start_mail_sink
+from dev.ports import free_port
 from payinvoice.contracts import CreditNote, EmailKind, InvoiceView, SaveInvoiceInput, SendEmailInput
 from payinvoice.db import models
 from payinvoice.documents import document_for, render_invoice_html
-from payinvoice.mailsink import MailSink, start_mail_sink
-from payinvoice.ports import free_port
 from payinvoice.settings import Settings
-from tests.documents.pdf import needs_pdf, pdf_text
+from tests.utils.pdf import needs_pdf, pdf_text
 from tests.utils.rows import invoice_view, merchant_and_buyer
 from tests.utils.waiting import mails_to
 

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.scoring import ScoringActivities
+from dev.scoring_server import ScoringServer, signature_valid
 from payinvoice.contracts import ExternalCheckInput, ExternalCheckResult
 from payinvoice.db.models import Buyer, CreditCheckSettings, CreditEvent, Merchant
 from tests.utils.rows import merchant_and_buyer
-from tests.utils.scoring_server import ScoringServer, signature_valid
 
 SECRET = "whsec-test-0123456789abcdef"
 DAY = 86400.0

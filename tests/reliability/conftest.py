@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from payinvoice.ports import free_port
+from dev.ports import free_port
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
 
 HERE = Path(__file__).resolve().parent

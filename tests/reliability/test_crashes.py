@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from bench.stack import _migrate
-from payinvoice.mailsink import MailSink, start_mail_sink
+from dev.mailsink import MailSink, start_mail_sink
 from tests.conftest import ADMIN_KEY
 from tests.reliability.conftest import FULL, scaled
 from tests.utils.factories import checkout, create_buyer, create_merchant, post_payment

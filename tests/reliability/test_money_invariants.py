@@ -49,7 +49,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from payinvoice.cli import run as cli
+from cli.main import run as cli
 from payinvoice.settings import Settings
 from tests.reliability.conftest import FULL, scaled
 from tests.utils.camt053 import ACCOUNT, Entry, camt053

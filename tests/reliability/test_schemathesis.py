@@ -39,7 +39,7 @@ ADMIN_PATHS = r"^/(v1/merchants|codec/)"
 # tests/api/routes/test_health.py covers it.
 PROBE = r"^/readyz$"
 # Stripe's webhook has no key: no generated Stripe-Signature verifies, and the answer to that is
-# Stripe's 400 `invalid_signature` (tests/api/routes/test_stripe.py). Every other check still runs.
+# a 401 `invalid_signature` (tests/api/routes/test_stripe.py). Every other check still runs.
 STRIPE_EVENTS = r"^/v1/integrations/stripe/events/"
 
 

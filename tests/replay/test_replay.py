@@ -11,13 +11,8 @@ from temporalio.worker import Replayer
 
 from tests.utils.histories import HISTORIES
 from workflows.charges import LATE_FEE_PATCH
-from workflows.invoice import (
-    MAIL_QUEUE_PATCH,
-    NOTICE_QUEUE_PATCH,
-    NUMBER_AT_APPROVAL_PATCH,
-    REFUND_WINDOW_PATCH,
-    InvoiceWorkflow,
-)
+from workflows.effects import MAIL_QUEUE_PATCH, NOTICE_QUEUE_PATCH
+from workflows.invoice import NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
 
 RECORDED: dict[str, Any] = {
     path.stem: json.loads(path.read_text()) for path in sorted(HISTORIES.glob("*.json"))

@@ -23,7 +23,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, Describe
 from temporalio.client import Client
 
 from bench.stack import Process, StackError
-from payinvoice.ports import free_port
+from dev.ports import free_port
 from payinvoice.search import dev_server_args
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
 

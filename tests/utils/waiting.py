@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from payinvoice.mailsink import MailSink
+from dev.mailsink import MailSink
 from tests.utils.factories import auth
 
 

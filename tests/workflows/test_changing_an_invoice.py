@@ -11,7 +11,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from payinvoice.mailsink import MailSink
+from dev.mailsink import MailSink
 from tests.utils.dunning import issue_on_ladder, stage
 from tests.utils.factories import auth, error_code, post_payment
 from tests.utils.histories import record_history

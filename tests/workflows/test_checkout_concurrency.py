@@ -6,7 +6,7 @@ from collections.abc import Callable
 import httpx
 from temporalio.client import Client
 
-from payinvoice.mailsink import MailSink
+from dev.mailsink import MailSink
 from tests.utils.factories import auth, checkout, checkout_body, create_buyer, create_merchant
 from tests.utils.histories import record_history
 from tests.utils.waiting import mails_arrive, mails_to

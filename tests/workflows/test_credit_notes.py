@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from payinvoice.mailsink import MailSink
-from tests.documents.pdf import needs_pdf, pdf_text
+from dev.mailsink import MailSink
 from tests.utils.factories import (
     auth,
     create_account,
@@ -22,6 +21,7 @@ from tests.utils.factories import (
     post_payment,
 )
 from tests.utils.invariants import ledger_agrees
+from tests.utils.pdf import needs_pdf, pdf_text
 from tests.utils.waiting import eventually, mails_to
 
 REASON = "2 widgets returned damaged"

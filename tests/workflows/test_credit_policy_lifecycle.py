@@ -11,8 +11,9 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from dev.mailsink import MailSink
+from dev.scoring_server import ScoringServer
 from payinvoice.contracts import CreditDecision, invoice_workflow_id
-from payinvoice.mailsink import MailSink
 from tests.utils.credit import (
     SCORING_SECRET,
     buyer_status_becomes,
@@ -30,7 +31,6 @@ from tests.utils.credit import (
 )
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
 from tests.utils.histories import record_history
-from tests.utils.scoring_server import ScoringServer
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive
 
 # Late payments are dated, not waited for: a long day leaves a wide margin between the invoice's

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from payinvoice.mailsink import MailSink
+from dev.mailsink import MailSink
 from tests.utils.dunning import put_ladder, set_buyer_ladder, stage
 from tests.utils.factories import checkout, create_buyer, create_merchant
 from tests.utils.waiting import invoice_reaches, mails_to

@@ -11,13 +11,13 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from dev.mailsink import MailSink
 from payinvoice.contracts import EmailKind
 from payinvoice.domain.instalments import Instalment, split_label, step_label
 from payinvoice.domain.rescheduling import day_of, instant_of, is_dunning
 from payinvoice.domain.schedule import OVERDUE_STEP, Step
-from payinvoice.mailsink import MailSink
-from tests.test_email_templates import make_view, parts, render
 from tests.utils.dunning import issue_on_ladder, stage
+from tests.utils.emails import make_view, parts, render
 from tests.utils.factories import auth, error_code, post_payment
 from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, invoice_reaches, mails_to

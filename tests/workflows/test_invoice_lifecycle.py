@@ -6,7 +6,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from payinvoice.mailsink import MailSink
+from dev.mailsink import MailSink
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
 from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to

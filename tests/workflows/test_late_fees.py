@@ -11,7 +11,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from payinvoice.mailsink import MailSink
+from dev.mailsink import MailSink
 from tests.utils.dunning import put_ladder, stage
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
 from tests.utils.histories import record_history

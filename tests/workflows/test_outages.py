@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from payinvoice.mailsink import MailSink, start_mail_sink
-from payinvoice.ports import free_port
+from dev.mailsink import MailSink, start_mail_sink
+from dev.ports import free_port
 from payinvoice.settings import Settings
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from payinvoice.mailsink import MailSink
+from dev.mailsink import MailSink
 from payinvoice.settings import Settings
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive

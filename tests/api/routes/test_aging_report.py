@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState
 
 from api.deps import get_session
-from api.reports.aging import CSV_HEADER
+from services.reports.aging import CSV_HEADER
 from tests.utils.factories import (
     auth,
     checkout,

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState
 
 from api.deps import get_session
-from api.reports.credit import CSV_HEADER, credit_flags, utilisation_percent, utilisation_ratio
 from payinvoice.domain.policy import PaymentRecord
+from services.reports.credit import CSV_HEADER, credit_flags, utilisation_percent, utilisation_ratio
 from tests.utils.factories import (
     auth,
     checkout,

@@ -3,8 +3,8 @@ attached to the invoice email."""
 
 import httpx
 
-from tests.documents.pdf import needs_pdf, pdf_text
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
+from tests.utils.pdf import needs_pdf, pdf_text
 from tests.utils.waiting import eventually, mails_to
 
 BANK = {"iban": "DE89 3704 0044 0532 0130 00", "bic": "cobadeffxxx", "legal_name": "Widgets Handels GmbH",

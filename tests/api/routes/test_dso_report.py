@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.reports.dso import dso_value
+from services.reports.dso import dso_value
 from tests.utils.factories import (
     auth,
     checkout,

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.deps import get_temporal
-from payinvoice.ports import free_port
+from dev.ports import free_port
 
 
 async def test_healthz_answers_while_the_process_is_up(api: httpx.AsyncClient) -> None:

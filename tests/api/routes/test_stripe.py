@@ -149,7 +149,7 @@ async def test_delete_removes_the_secret_and_its_events_are_then_refused(
 
     assert deleted.status_code == 204
     assert (await api.get(STRIPE, headers=auth(shop.key))).json()["configured"] is False
-    assert (response.status_code, error_code(response)) == (400, "invalid_signature")
+    assert (response.status_code, error_code(response)) == (401, "invalid_signature")
     assert (await shop.invoice_now(api))["amount_paid"] == "0.00"
 
 
@@ -187,7 +187,7 @@ async def test_a_tampered_payload_is_refused(api: httpx.AsyncClient, shop: Shop)
 
     response = await shop.send(api, event, signature=signature)
 
-    assert (response.status_code, error_code(response)) == (400, "invalid_signature")
+    assert (response.status_code, error_code(response)) == (401, "invalid_signature")
     assert (await shop.invoice_now(api))["amount_paid"] == "0.00"
 
 
@@ -197,7 +197,7 @@ async def test_a_timestamp_older_than_five_minutes_is_refused(api: httpx.AsyncCl
 
     response = await shop.send(api, event, signature=stale)
 
-    assert (response.status_code, error_code(response)) == (400, "invalid_signature")
+    assert (response.status_code, error_code(response)) == (401, "invalid_signature")
     assert (await shop.invoice_now(api))["amount_paid"] == "0.00"
 
 
@@ -210,7 +210,7 @@ async def test_a_missing_or_malformed_signature_is_refused(
 
     response = await api.post(shop.events, content=raw, headers=headers)
 
-    assert (response.status_code, error_code(response)) == (400, "invalid_signature")
+    assert (response.status_code, error_code(response)) == (401, "invalid_signature")
 
 
 async def test_an_unknown_merchant_gets_the_same_answer_as_a_bad_signature(
@@ -232,7 +232,7 @@ async def test_another_merchants_secret_cannot_settle_this_merchants_invoice(api
     here = await _post(api, mine.events, event, other.secret)
     there = await _post(api, other.events, event, other.secret)
 
-    assert (here.status_code, error_code(here)) == (400, "invalid_signature")
+    assert (here.status_code, error_code(here)) == (401, "invalid_signature")
     assert there.status_code == 200, there.text
     assert (there.json()["applied"], there.json()["outcome"]) == (False, "unmatched")
     assert mine.invoice["id"] not in there.text

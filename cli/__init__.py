@@ -1,0 +1,1 @@
+"""The operator CLI: `payinvoice <command>` (the console script) or `python -m cli`."""

@@ -1,0 +1,1 @@
+"""Dev-only tooling the runtime never imports: the stack behind `make run`, the SMTP sink, ports."""

@@ -1,0 +1,179 @@
+"""`make run`: the whole service on one machine.
+
+Starts the Temporal dev server with its UI (state in .data/temporal.db), migrates the SQLite
+database, runs a local SMTP sink (messages kept in .data/mail/), the worker and the API, creates a
+demo merchant and buyer once, prints where everything is, and stops it all on Ctrl-C.
+"""
+
+import base64
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+
+from dev.mailsink import MailSink, start_mail_sink
+from payinvoice.search import dev_server_args
+from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+TEMPORAL_PORT, TEMPORAL_UI_PORT, API_PORT, SMTP_PORT = 7233, 8233, 8000, 1025
+# A demo "day" lasts one second: a net-30 invoice falls due after half a minute.
+DEMO_DAY_SECONDS = "1"
+
+log = logging.getLogger("dev.stack")
+
+
+def _kept_secret(name: str, make: Callable[[], str]) -> str:
+    """A secret made once and kept in .data/<name>, readable by its owner only."""
+    path = DATA / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PAYINVOICE_DATABASE_URL", f"sqlite+aiosqlite:///{DATA / 'payinvoice.db'}")
+    env.setdefault("PAYINVOICE_TEMPORAL_ADDRESS", f"127.0.0.1:{TEMPORAL_PORT}")
+    env.setdefault("PAYINVOICE_SMTP_HOST", "127.0.0.1")
+    env.setdefault("PAYINVOICE_SMTP_PORT", str(SMTP_PORT))
+    env.setdefault("PAYINVOICE_DAY_SECONDS", DEMO_DAY_SECONDS)
+    env.setdefault("PAYINVOICE_PUBLIC_URL", f"http://localhost:{API_PORT}")
+    env.setdefault("PAYINVOICE_ADMIN_KEY", _kept_secret("admin_key", lambda: secrets.token_urlsafe(32)))
+    env.setdefault("PAYINVOICE_ENCRYPTION_KEY", _kept_secret(
+        "encryption_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+    ))  # fmt: skip
+    return env
+
+
+def _wait_for_port(port: int, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not start on port {port}")
+
+
+def _call(method: str, path: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{API_PORT}{path}", method=method, data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _demo(admin_key: str) -> dict[str, str]:
+    """The demo merchant and buyer, made once and remembered in .data/demo.json."""
+    path = DATA / "demo.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    merchant = _call("POST", "/v1/merchants", admin_key, {"name": "Demo Wholesale Ltd"})
+    buyer = _call("POST", "/v1/buyers", merchant["api_key"], {
+        "external_id": "demo-buyer", "name": "Demo Buyer GmbH", "email": "ap@demo-buyer.example",
+        "currency": "EUR", "credit_limit": "5000.00", "payment_terms_days": 30,
+    })  # fmt: skip
+    # A (well-known test) IBAN, so that the demo's PDF and hosted page show a transfer QR code.
+    _call("PUT", "/v1/settings/bank-details", merchant["api_key"], {
+        "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX", "legal_name": "Demo Wholesale Ltd",
+        "address": "Musterstrasse 1\n10115 Berlin",
+    })  # fmt: skip
+    demo = {"api_key": merchant["api_key"], "merchant_id": merchant["id"], "buyer_id": buyer["id"]}
+    path.write_text(json.dumps(demo, indent=2))
+    path.chmod(0o600)
+    return demo
+
+
+def _banner(demo: dict[str, str], day_seconds: str) -> str:
+    body = json.dumps({
+        "order_id": "demo-order-1", "buyer_id": demo["buyer_id"], "currency": "EUR",
+        "lines": [{"description": "Pallet of widgets", "quantity": "3", "unit_price": "120.00",
+                   "tax_rate": "19"}],
+    })  # fmt: skip
+    return f"""
+payinvoice is running.
+  API            http://localhost:{API_PORT}   (OpenAPI: http://localhost:{API_PORT}/docs)
+  Temporal UI    http://localhost:{TEMPORAL_UI_PORT}   (to see payloads decrypted, sign in once at
+                 http://localhost:{API_PORT}/codec/login with the admin key in {DATA / 'admin_key'})
+  Mail sink      smtp://127.0.0.1:{SMTP_PORT}   (messages in {DATA / 'mail'})
+  Demo API key   {demo['api_key']}
+  One day lasts  {day_seconds} s
+
+Try a checkout:
+  curl -s -X POST http://localhost:{API_PORT}/v1/invoices \\
+    -H 'Authorization: Bearer {demo['api_key']}' -H 'Content-Type: application/json' \\
+    -d '{body}'
+
+Ctrl-C stops everything.
+"""
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
+    DATA.mkdir(exist_ok=True)
+    env = _environment()
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    sink = start_mail_sink(MailSink(DATA / "mail"), port=SMTP_PORT)
+    try:
+        children.append(subprocess.Popen([
+            temporal_cli(), "server", "start-dev", "--db-filename", str(DATA / "temporal.db"),
+            "--port", str(TEMPORAL_PORT), "--ui-port", str(TEMPORAL_UI_PORT), "--log-level", "warn",
+            "--ui-codec-endpoint", f"http://localhost:{API_PORT}/codec",
+            *DEV_SERVER_ARGS, *dev_server_args(),
+        ], cwd=ROOT))  # fmt: skip
+        _wait_for_port(TEMPORAL_PORT, "Temporal")
+        config = Config(str(ROOT / "alembic.ini"))
+        config.attributes["database_url"] = env["PAYINVOICE_DATABASE_URL"]
+        command.upgrade(config, "head")
+        children.append(subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env))
+        children.append(subprocess.Popen([
+            sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(API_PORT),
+            "--log-level", "warning",
+        ], cwd=ROOT, env=env))  # fmt: skip
+        _wait_for_port(API_PORT, "API")
+        print(_banner(_demo(env["PAYINVOICE_ADMIN_KEY"]), env["PAYINVOICE_DAY_SECONDS"]), flush=True)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 0 if stopping else 1
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sink.stop()
+        print("payinvoice stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    status = main()
+    sys.stdout.flush()
+    os._exit(status)

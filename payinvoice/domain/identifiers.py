@@ -1,0 +1,37 @@
+"""Checks of the identifiers people type: email addresses, IBANs and BICs (one rule each, used by
+the API, the CLI and the pages alike)."""
+
+import re
+
+from stdnum import bic as stdnum_bic
+from stdnum import iban
+from stdnum.exceptions import ValidationError
+
+from payinvoice.domain.errors import ErrorType, Refusal
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def checked_email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):  # `$` alone would let a trailing newline through
+        raise Refusal(ErrorType.INVALID_EMAIL, f"{value!r} is not an email address")
+    return value
+
+
+def checked_iban(value: str | None) -> str | None:
+    """The IBAN in its compact form, checked (country format and check digits)."""
+    if value is None:
+        return None
+    try:
+        return iban.validate(value)
+    except ValidationError:
+        raise Refusal(ErrorType.INVALID_IBAN, f"{value!r} is not a valid IBAN") from None
+
+
+def checked_bic(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return stdnum_bic.validate(value)
+    except ValidationError:
+        raise Refusal(ErrorType.INVALID_BIC, f"{value!r} is not a valid BIC") from None

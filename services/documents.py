@@ -1,0 +1,45 @@
+"""Loading what the invoice PDF and the hosted page show: the invoice, its merchant and buyer."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payinvoice.contracts import InvoiceView
+from payinvoice.db.models import Buyer, Merchant
+from payinvoice.documents import (
+    InvoiceDocument,
+    document_for,
+    pdf_filename,
+    pdf_unavailable,
+    render_pdf,
+)
+from payinvoice.domain.errors import ErrorType, Refusal
+from payinvoice.late_charges import as_of
+
+
+async def load_document(
+    session: AsyncSession, view: InvoiceView, public_url: str, merchant: Merchant | None = None
+) -> InvoiceDocument:
+    merchant = merchant or await session.get(Merchant, view.merchant_id)
+    buyer = await session.get(Buyer, view.buyer_id)
+    if merchant is None or buyer is None:  # the read model references both: never in practice
+        raise Refusal(ErrorType.INVOICE_NOT_FOUND, "invoice not found")
+    return document_for(as_of(view, datetime.now(UTC)), merchant, buyer, public_url)
+
+
+@dataclass(frozen=True)
+class PrintedPdf:
+    content: bytes
+    filename: str
+
+
+async def invoice_pdf(document: InvoiceDocument) -> PrintedPdf:
+    """The invoice PDF; refused before the invoice is issued, or where WeasyPrint cannot run."""
+    if document.invoice.number is None:
+        raise Refusal(ErrorType.INVOICE_NOT_ISSUED, "the invoice has no number yet: nothing to print")
+    reason = pdf_unavailable()
+    if reason is not None:
+        raise Refusal(ErrorType.PDF_UNAVAILABLE, reason)
+    return PrintedPdf(await asyncio.to_thread(render_pdf, document), pdf_filename(document.invoice))

@@ -1,0 +1,1 @@
+"""Tests of the pure core (payinvoice/), laid out as it is."""
