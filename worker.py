@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.balance import BalanceActivities
+from activities.balances import BalanceActivities
 from activities.credit import CreditActivities
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities

@@ -40,7 +40,7 @@ def discount_document(offer: EarlyPaymentDiscountIO | None, terms_days: int) -> 
 def _credit_limit(value: str, currency: str) -> int:
     limit = to_minor(value, currency, "credit_limit")
     if limit < 0:
-        raise MoneyError("invalid_amount", "credit_limit must not be negative")
+        raise MoneyError(ErrorType.INVALID_AMOUNT, "credit_limit must not be negative")
     return limit
 
 

@@ -14,7 +14,7 @@ from workflows.options import LEDGER_WRITE
 from workflows.state import InvoiceState
 
 with workflow.unsafe.imports_passed_through():
-    from activities.balance import BalanceActivities
+    from activities.balances import BalanceActivities
     from activities.issuing import IssuingActivities
     from payinvoice.contracts import (
         BALANCE_METHOD,

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from payinvoice.domain.errors import ErrorType
 from payinvoice.domain.money import EXACT_PRECISION, MAX_MINOR, MoneyError, parse_decimal, to_minor
 
 MAX_QUANTITY_DECIMALS = 4
@@ -39,22 +40,24 @@ def parse_line(
 ) -> Line:
     where = f"lines[{index}]"
     if not description.strip():
-        raise MoneyError("invalid_line", f"{where}.description must not be empty")
+        raise MoneyError(ErrorType.INVALID_LINE, f"{where}.description must not be empty")
     qty = parse_decimal(quantity, f"{where}.quantity")
     if qty <= 0:
-        raise MoneyError("invalid_line", f"{where}.quantity must be greater than 0")
+        raise MoneyError(ErrorType.INVALID_LINE, f"{where}.quantity must be greater than 0")
     if _decimals(qty) > MAX_QUANTITY_DECIMALS:
-        raise MoneyError("invalid_line", f"{where}.quantity has more than {MAX_QUANTITY_DECIMALS} decimals")
+        message = f"{where}.quantity has more than {MAX_QUANTITY_DECIMALS} decimals"
+        raise MoneyError(ErrorType.INVALID_LINE, message)
     if qty > 10**9:
-        raise MoneyError("invalid_line", f"{where}.quantity is too large")
+        raise MoneyError(ErrorType.INVALID_LINE, f"{where}.quantity is too large")
     price = to_minor(unit_price, currency, f"{where}.unit_price")
     if price < 0:
-        raise MoneyError("invalid_line", f"{where}.unit_price must not be negative")
+        raise MoneyError(ErrorType.INVALID_LINE, f"{where}.unit_price must not be negative")
     rate = parse_decimal(tax_rate, f"{where}.tax_rate")
     if not Decimal(0) <= rate <= Decimal(100):
-        raise MoneyError("invalid_line", f"{where}.tax_rate must be between 0 and 100")
+        raise MoneyError(ErrorType.INVALID_LINE, f"{where}.tax_rate must be between 0 and 100")
     if _decimals(rate) > MAX_TAX_RATE_DECIMALS:
-        raise MoneyError("invalid_line", f"{where}.tax_rate has more than {MAX_TAX_RATE_DECIMALS} decimals")
+        message = f"{where}.tax_rate has more than {MAX_TAX_RATE_DECIMALS} decimals"
+        raise MoneyError(ErrorType.INVALID_LINE, message)
     return Line(description.strip(), _plain(qty), price, _plain(rate))
 
 
@@ -75,7 +78,7 @@ def price_lines(lines: tuple[Line, ...] | list[Line], currency: str) -> Totals:
     tax_total = sum(p.tax_amount for p in priced)
     total = subtotal + tax_total
     if total > MAX_MINOR:
-        raise MoneyError("invalid_amount", f"invoice total is too large for {currency}")
+        raise MoneyError(ErrorType.INVALID_AMOUNT, f"invoice total is too large for {currency}")
     return Totals(tuple(priced), subtotal, tax_total, total)
 
 

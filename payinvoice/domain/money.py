@@ -23,25 +23,22 @@ EXACT_PRECISION = 80
 
 
 class MoneyError(Refusal, ValueError):
-    """An amount or currency that cannot be accepted; `code` is machine-readable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(ErrorType(code), message)
+    """An amount or currency that cannot be accepted (`invalid_amount`, `invalid_line`, ...)."""
 
 
 def exponent(currency: str) -> int:
     try:
         return CURRENCY_EXPONENTS[currency]
     except KeyError:
-        raise MoneyError("unsupported_currency", f"currency {currency!r} is not supported") from None
+        raise MoneyError(ErrorType.UNSUPPORTED_CURRENCY, f"currency {currency!r} is not supported") from None
 
 
 def parse_decimal(text: str, what: str = "value") -> Decimal:
     """Parse a plain decimal string strictly: digits, an optional sign and decimal point."""
     if not isinstance(text, str):
-        raise MoneyError("invalid_amount", f"{what} must be a decimal string")
+        raise MoneyError(ErrorType.INVALID_AMOUNT, f"{what} must be a decimal string")
     if not _PLAIN_DECIMAL.fullmatch(text.strip()):
-        raise MoneyError("invalid_amount", f"{what} {text!r} is not a plain decimal number")
+        raise MoneyError(ErrorType.INVALID_AMOUNT, f"{what} {text!r} is not a plain decimal number")
     return Decimal(text.strip())
 
 
@@ -53,11 +50,11 @@ def to_minor(text: str, currency: str, what: str = "amount") -> int:
         scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
         raise MoneyError(
-            "invalid_amount", f"{what} {text!r} has more than {places} decimals for {currency}"
+            ErrorType.INVALID_AMOUNT, f"{what} {text!r} has more than {places} decimals for {currency}"
         )
     minor = int(scaled)
     if abs(minor) > MAX_MINOR:
-        raise MoneyError("invalid_amount", f"{what} {text!r} is too large")
+        raise MoneyError(ErrorType.INVALID_AMOUNT, f"{what} {text!r} is too large")
     return minor
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.utils.factories import auth, buyer_body
+from tests.utils.factories import auth, buyer_body, get_ok, put_ok
 from tests.utils.waiting import eventually
 
 POLICY = "/v1/settings/credit-policy"
@@ -35,15 +35,11 @@ def policy_body(**fields: Any) -> dict[str, Any]:
 
 
 async def put_policy(api: httpx.AsyncClient, key: str, **fields: Any) -> dict[str, Any]:
-    response = await api.put(POLICY, json=policy_body(**fields), headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await put_ok(api, key, POLICY, policy_body(**fields))
 
 
 async def get_policy(api: httpx.AsyncClient, key: str) -> dict[str, Any]:
-    response = await api.get(POLICY, headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_ok(api, key, POLICY)
 
 
 def policy_buyer_body(**fields: Any) -> dict[str, Any]:
@@ -61,9 +57,7 @@ async def create_policy_buyer(api: httpx.AsyncClient, key: str, **fields: Any) -
 
 
 async def get_buyer(api: httpx.AsyncClient, key: str, buyer_id: str) -> dict[str, Any]:
-    response = await api.get(f"/v1/buyers/{buyer_id}", headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_ok(api, key, f"/v1/buyers/{buyer_id}")
 
 
 async def patch_buyer(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> dict[str, Any]:
@@ -74,15 +68,11 @@ async def patch_buyer(api: httpx.AsyncClient, key: str, buyer_id: str, **fields:
 
 async def credit_history(api: httpx.AsyncClient, key: str, buyer_id: str) -> list[dict[str, Any]]:
     """The buyer's credit events, newest first."""
-    response = await api.get(f"/v1/buyers/{buyer_id}/credit/history", headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
+    return (await get_ok(api, key, f"/v1/buyers/{buyer_id}/credit/history"))["data"]
 
 
 async def get_invoice(api: httpx.AsyncClient, key: str, invoice_id: str) -> dict[str, Any]:
-    response = await api.get(f"/v1/invoices/{invoice_id}", headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_ok(api, key, f"/v1/invoices/{invoice_id}")
 
 
 async def settled(api: httpx.AsyncClient, key: str, buyer_id: str, invoices_paid: int) -> dict[str, Any]:
@@ -129,8 +119,7 @@ async def configure_credit_check(api: httpx.AsyncClient, key: str, url: str, **f
         "url": url, "secret": SCORING_SECRET, "timeout_ms": 2000, "cache_days": 30,
         "on_error": "decline",
     } | fields
-    response = await api.put(CREDIT_CHECK, json=body, headers=auth(key))
-    assert response.status_code == 200, response.text
+    await put_ok(api, key, CREDIT_CHECK, body)
 
 
 async def review(

@@ -1,10 +1,13 @@
-"""Helpers for reminder ladders through the public API: the merchant's and a buyer's own."""
+"""Helpers for reminder ladders through the public API: the merchant's and a buyer's own, and an
+invoice issued on one, as `issue_on_ladder` makes it."""
 
 from typing import Any
 
 import httpx
 
-from tests.utils.factories import auth, create_buyer, create_merchant, issue
+from tests.utils.dates import days_after
+from tests.utils.factories import auth, create_buyer, create_merchant, get_ok, issue, put_ok
+from tests.utils.waiting import eventually
 
 DUNNING = "/v1/settings/dunning"
 
@@ -24,15 +27,11 @@ def stage(name: str, offset_days: int, **fields: Any) -> dict[str, Any]:
 
 
 async def put_ladder(api: httpx.AsyncClient, key: str, stages: list[dict[str, Any]]) -> dict[str, Any]:
-    response = await api.put(DUNNING, json={"stages": stages}, headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await put_ok(api, key, DUNNING, {"stages": stages})
 
 
 async def get_ladder(api: httpx.AsyncClient, key: str) -> dict[str, Any]:
-    response = await api.get(DUNNING, headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_ok(api, key, DUNNING)
 
 
 async def set_buyer_ladder(
@@ -48,3 +47,25 @@ async def issue_on_ladder(api: httpx.AsyncClient, stages: list[dict[str, Any]], 
     await put_ladder(api, key, stages)
     buyer = await create_buyer(api, key, payment_terms_days=terms)
     return {"key": key, "buyer": buyer, "invoice": await issue(api, key, buyer["id"])}
+
+
+def days_after_issue(issued: dict[str, Any], days: int) -> str:
+    """The day `days` after the issue date of the invoice of `issued` (`issue_on_ladder`'s)."""
+    return days_after(issued["invoice"]["issue_date"], days)
+
+
+async def current(api: httpx.AsyncClient, issued: dict[str, Any]) -> dict[str, Any]:
+    """The invoice of `issued` as the API answers it now."""
+    return await get_ok(api, issued["key"], f"/v1/invoices/{issued['invoice']['id']}")
+
+
+async def reminders_reach(
+    api: httpx.AsyncClient, issued: dict[str, Any], count: int, within: float = 20.0
+) -> list[dict[str, Any]]:
+    """The reminders the invoice of `issued` lists once there are at least `count` of them."""
+
+    async def check() -> list[dict[str, Any]] | None:
+        reminders = (await current(api, issued))["reminders"]
+        return reminders if len(reminders) >= count else None
+
+    return await eventually(check, within)

@@ -1,5 +1,5 @@
-"""Helpers that make merchants, buyers, checkouts and payments through the public API, and read
-its error answers."""
+"""Helpers that make merchants, buyers, checkouts and payments through the public API, read and
+write what it answers with 200, and read its error answers."""
 
 import uuid
 from typing import Any
@@ -19,6 +19,21 @@ def error_code(response: httpx.Response) -> str:
     assert set(body) == {"error"}, body
     assert set(body["error"]) == {"code", "message"}, body
     return body["error"]["code"]
+
+
+async def get_ok(api: httpx.AsyncClient, key: str, path: str, **params: Any) -> Any:
+    """GET `path` (with `params` as its query) as the merchant of `key`, which must answer 200:
+    the JSON body."""
+    response = await api.get(path, params=params, headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def put_ok(api: httpx.AsyncClient, key: str, path: str, body: dict[str, Any]) -> Any:
+    """PUT `body` to `path` as the merchant of `key`, which must answer 200: the JSON body."""
+    response = await api.put(path, json=body, headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 async def create_merchant(api: httpx.AsyncClient, name: str = "Widgets GmbH", **fields: Any) -> str:
@@ -79,6 +94,15 @@ async def issue(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) 
     """A checkout that must be approved at once (201): the open invoice."""
     response = await checkout(api, key, buyer_id, **fields)
     assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def open_invoice(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> dict[str, Any]:
+    """A checkout that must open at once (201, status `open`, not declined or held for review):
+    the open invoice."""
+    response = await checkout(api, key, buyer_id, **fields)
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "open", response.text
     return response.json()
 
 

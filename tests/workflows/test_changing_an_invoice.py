@@ -3,8 +3,7 @@ Real dev server, database and SMTP sink, with a day of a quarter of a second. Ea
 for what the invoice shows rather than for fixed times where it can, and the gaps around each
 request are days long, so a loaded machine does not change the outcome."""
 
-from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +11,8 @@ import pytest
 from temporalio.client import Client
 
 from dev.mailsink import MailSink
-from tests.utils.dunning import issue_on_ladder, stage
+from tests.utils.clients import api_with
+from tests.utils.dunning import current, days_after_issue, issue_on_ladder, reminders_reach, stage
 from tests.utils.factories import auth, error_code, post_payment
 from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, invoice_reaches, mails_to
@@ -24,10 +24,7 @@ TERMS = 8
 LADDER = [stage("first", 0), stage("second", 1), stage("third", 8), stage("end", 9, mark_uncollectible=True)]
 
 
-@pytest.fixture
-async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=DAY) as client:
-        yield client
+fast_api = api_with(day_seconds=DAY)
 
 
 @pytest.fixture
@@ -41,10 +38,6 @@ async def change(api: httpx.AsyncClient, issued: dict[str, Any], action: str, **
     return await api.post(url, json=body, headers=auth(issued["key"]))
 
 
-async def current(api: httpx.AsyncClient, issued: dict[str, Any]) -> dict[str, Any]:
-    return (await api.get(f"/v1/invoices/{issued['invoice']['id']}", headers=auth(issued["key"]))).json()
-
-
 async def events(api: httpx.AsyncClient, issued: dict[str, Any]) -> list[dict[str, Any]]:
     url = f"/v1/invoices/{issued['invoice']['id']}/events"
     return (await api.get(url, headers=auth(issued["key"]))).json()
@@ -52,18 +45,6 @@ async def events(api: httpx.AsyncClient, issued: dict[str, Any]) -> list[dict[st
 
 async def reaches(api: httpx.AsyncClient, issued: dict[str, Any], status: str) -> dict[str, Any]:
     return await invoice_reaches(api, issued["key"], issued["invoice"]["id"], status)
-
-
-async def reminders_reach(api: httpx.AsyncClient, issued: dict[str, Any], count: int) -> list[dict[str, Any]]:
-    async def check() -> list[dict[str, Any]] | None:
-        reminders = (await current(api, issued))["reminders"]
-        return reminders if len(reminders) >= count else None
-
-    return await eventually(check)
-
-
-def days_after_issue(issued: dict[str, Any], days: int) -> str:
-    return (date.fromisoformat(issued["invoice"]["issue_date"]) + timedelta(days=days)).isoformat()
 
 
 def at(value: str) -> datetime:

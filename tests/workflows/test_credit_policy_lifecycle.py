@@ -3,7 +3,7 @@ after days overdue, the merchant's exposure cap, manual review and the external 
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from temporalio.client import Client
 from dev.mailsink import MailSink
 from dev.scoring_server import ScoringServer
 from payinvoice.contracts import CreditDecision, invoice_workflow_id
+from tests.utils.clients import api_with
 from tests.utils.credit import (
     SCORING_SECRET,
     buyer_status_becomes,
@@ -29,7 +30,15 @@ from tests.utils.credit import (
     review,
     settled,
 )
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
+from tests.utils.factories import (
+    auth,
+    checkout,
+    create_buyer,
+    create_merchant,
+    error_code,
+    open_invoice,
+    post_payment,
+)
 from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive
 
@@ -41,29 +50,14 @@ FAST_DAY = 0.05
 GROW_EVERY_2 = {"after_on_time_payments": 2, "step": "500.00", "cap": "5000.00"}
 
 
-@pytest.fixture
-async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=FAST_DAY) as client:
-        yield client
-
-
-@pytest.fixture
-async def dated_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=DAY) as client:
-        yield client
+fast_api = api_with(day_seconds=FAST_DAY)
+dated_api = api_with(day_seconds=DAY)
 
 
 @pytest.fixture
 def scoring() -> Iterator[ScoringServer]:
     with ScoringServer(SCORING_SECRET) as server:
         yield server
-
-
-async def open_invoice(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> dict[str, Any]:
-    response = await checkout(api, key, buyer_id, **fields)
-    assert response.status_code == 201, response.text
-    assert response.json()["status"] == "open", response.text
-    return response.json()
 
 
 async def pay_on_time(api: httpx.AsyncClient, key: str, invoice_id: str) -> None:
@@ -358,11 +352,8 @@ async def test_without_suspend_after_days_overdue_an_overdue_buyer_stays_active(
 # The merchant's exposure cap
 
 
-@pytest.fixture
-async def patient_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    """200 decisions at once take seconds on one machine: wait for each rather than answer 202."""
-    async with api_factory(decision_timeout_seconds=60) as client:
-        yield client
+# 200 decisions at once take seconds on one machine: wait for each rather than answer 202.
+patient_api = api_with(decision_timeout_seconds=60)
 
 
 async def test_concurrent_checkouts_never_push_the_merchants_exposure_over_its_cap(

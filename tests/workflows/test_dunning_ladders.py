@@ -1,25 +1,21 @@
 """Merchants' and buyers' own reminder ladders end to end: real dev server, database and SMTP sink."""
 
-from collections.abc import AsyncIterator, Callable
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
-import pytest
 
 from dev.mailsink import MailSink
+from tests.utils.clients import api_with
 from tests.utils.dunning import put_ladder, set_buyer_ladder, stage
-from tests.utils.factories import checkout, create_buyer, create_merchant
+from tests.utils.factories import create_buyer, create_merchant, issue
 from tests.utils.waiting import invoice_reaches, mails_to
 
 # A day of a twentieth of a second: each ladder below runs in well under a second.
 FAST_DAY = 0.05
 
 
-@pytest.fixture
-async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=FAST_DAY) as client:
-        yield client
+fast_api = api_with(day_seconds=FAST_DAY)
 
 
 def ladder(prefix: str) -> list[dict[str, Any]]:
@@ -29,12 +25,6 @@ def ladder(prefix: str) -> list[dict[str, Any]]:
         stage(f"{prefix}_second", 1, subject=f"{prefix.upper()} second: {{{{ amount_due }}}}"),
         stage(f"{prefix}_end", 2, mark_uncollectible=True),
     ]
-
-
-async def issue(api: httpx.AsyncClient, key: str, buyer_id: str) -> dict[str, Any]:
-    response = await checkout(api, key, buyer_id)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def reminders_of(sink: MailSink, email: str, invoice: dict[str, Any]) -> list[EmailMessage]:

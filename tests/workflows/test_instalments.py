@@ -3,7 +3,6 @@ invoice's ladder from its own due date. Real dev server, database and SMTP sink,
 0.75 s; instalments are days apart, and the tests wait for what the invoice shows rather
 than for fixed times, so a loaded machine does not change the outcome."""
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,8 @@ from payinvoice.contracts import EmailKind
 from payinvoice.domain.instalments import Instalment, split_label, step_label
 from payinvoice.domain.rescheduling import day_of, instant_of, is_dunning
 from payinvoice.domain.schedule import OVERDUE_STEP, Step
-from tests.utils.dunning import issue_on_ladder, stage
+from tests.utils.clients import api_with
+from tests.utils.dunning import current, days_after_issue, issue_on_ladder, reminders_reach, stage
 from tests.utils.emails import make_view, parts, render
 from tests.utils.factories import auth, error_code, post_payment
 from tests.utils.histories import record_history
@@ -33,10 +33,7 @@ PARTS = [(10, "40.00"), (14, "40.00"), (18, "39.00")]
 WITHIN = 60.0
 
 
-@pytest.fixture
-async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=DAY) as client:
-        yield client
+fast_api = api_with(day_seconds=DAY)
 
 
 @pytest.fixture
@@ -45,12 +42,8 @@ async def issued(fast_api: httpx.AsyncClient) -> dict[str, Any]:
     return await issue_on_ladder(fast_api, LADDER, TERMS)
 
 
-def day(issued: dict[str, Any], days: int) -> str:
-    return (date.fromisoformat(issued["invoice"]["issue_date"]) + timedelta(days=days)).isoformat()
-
-
 def plan_body(issued: dict[str, Any], parts: list[tuple[int, str]] = PARTS) -> list[dict[str, str]]:
-    return [{"due_date": day(issued, days), "amount": amount} for days, amount in parts]
+    return [{"due_date": days_after_issue(issued, days), "amount": amount} for days, amount in parts]
 
 
 async def plan(
@@ -67,18 +60,6 @@ async def plan(
 async def pay(api: httpx.AsyncClient, issued: dict[str, Any], amount: str) -> None:
     response = await post_payment(api, issued["key"], issued["invoice"]["id"], amount=amount)
     assert response.status_code == 200, response.text
-
-
-async def current(api: httpx.AsyncClient, issued: dict[str, Any]) -> dict[str, Any]:
-    return (await api.get(f"/v1/invoices/{issued['invoice']['id']}", headers=auth(issued["key"]))).json()
-
-
-async def reminders_reach(api: httpx.AsyncClient, issued: dict[str, Any], count: int) -> list[dict[str, Any]]:
-    async def check() -> list[dict[str, Any]] | None:
-        reminders = (await current(api, issued))["reminders"]
-        return reminders if len(reminders) >= count else None
-
-    return await eventually(check, WITHIN)
 
 
 def at(value: str) -> datetime:
@@ -109,10 +90,13 @@ async def test_a_plan_answers_the_invoice_with_its_instalments_and_the_first_due
     assert planned.status_code == 200, planned.text
     body = planned.json()
     assert body["instalments"] == [
-        {"number": n, "due_date": day(issued, days), "amount": amount, "paid": "0.00", "status": "due"}
+        {"number": n, "due_date": days_after_issue(issued, days), "amount": amount, "paid": "0.00",
+         "status": "due"}
         for n, (days, amount) in enumerate(PARTS, start=1)
     ]
-    assert (body["status"], body["due_date"], body["amount_due"]) == ("open", day(issued, 10), "119.00")
+    assert (body["status"], body["due_date"], body["amount_due"]) == (
+        "open", days_after_issue(issued, 10), "119.00"
+    )
     assert body["next_reminder"]["stage"] == "soon-i1"
     events = (await fast_api.get(f"/v1/invoices/{body['id']}/events", headers=auth(issued["key"]))).json()
     planned_event = events[-1]
@@ -127,7 +111,7 @@ async def test_each_instalment_gets_the_ladder_on_its_own_schedule_once_each(
     assert planned.status_code == 200, planned.text
     issued_at = at(planned.json()["created_at"])
 
-    reminders = await reminders_reach(fast_api, issued, 9)
+    reminders = await reminders_reach(fast_api, issued, 9, WITHIN)
 
     expected = {f"{name}-i{n}": (days, offset) for n, (days, _) in enumerate(PARTS, start=1)
                 for name, offset in (("soon", -2), ("due", 0), ("late", 2))}  # fmt: skip
@@ -147,7 +131,7 @@ async def test_an_instalment_reminder_names_the_instalment_and_its_due_date(
 ) -> None:
     await plan(fast_api, issued, plan_body(issued, [(6, "60.00"), (30, "59.00")]))
 
-    await reminders_reach(fast_api, issued, 1)  # "soon-i1"
+    await reminders_reach(fast_api, issued, 1, WITHIN)  # "soon-i1"
 
     async def first_mail() -> Any:
         return next(iter(reminder_mails(mail, issued)), None)
@@ -155,7 +139,7 @@ async def test_an_instalment_reminder_names_the_instalment_and_its_due_date(
     message = await eventually(first_mail, WITHIN)
     assert message["X-Reminder-Stage"] == "soon-i1"
     text = message.get_body(preferencelist=("plain",)).get_content()
-    assert f"Instalment 1 of 2: 60.00 EUR due on {day(issued, 6)}" in text
+    assert f"Instalment 1 of 2: 60.00 EUR due on {days_after_issue(issued, 6)}" in text
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Instalment 1 of 2" in html
 
@@ -212,11 +196,11 @@ async def test_paying_the_first_instalment_skips_its_reminders_and_the_invoice_s
     assert (invoice["status"], invoice["amount_due"], invoice["due_date"]) == (
         "open",
         "79.00",
-        day(issued, now + 10),
+        days_after_issue(issued, now + 10),
     )
     assert [i["status"] for i in invoice["instalments"]] == ["paid", "due", "due"]
     assert invoice["next_reminder"]["stage"] == "soon-i2"
-    reminders = await reminders_reach(fast_api, issued, 2)  # "soon-i2", "due-i2"
+    reminders = await reminders_reach(fast_api, issued, 2, WITHIN)  # "soon-i2", "due-i2"
     assert [r["stage"] for r in reminders][:2] == ["soon-i2", "due-i2"]
     assert not [m for m in reminder_mails(mail, issued) if m["X-Reminder-Stage"].endswith("-i1")]
     assert (await current(fast_api, issued))["status"] in ("open", "overdue")  # not paid
@@ -234,7 +218,7 @@ async def test_an_unpaid_instalment_past_due_makes_the_invoice_overdue_until_it_
     await pay(fast_api, issued, "60.00")
 
     invoice = await current(fast_api, issued)
-    assert (invoice["status"], invoice["due_date"]) == ("open", day(issued, 40))
+    assert (invoice["status"], invoice["due_date"]) == ("open", days_after_issue(issued, 40))
     assert [i["status"] for i in invoice["instalments"]] == ["paid", "due"]
 
 
@@ -271,7 +255,7 @@ async def test_a_bad_plan_is_refused_with_422_and_changes_nothing(
     assert (refused.status_code, error_code(refused)) == (422, "invalid_instalments")
     assert says in refused.json()["error"]["message"]
     invoice = await current(fast_api, issued)
-    assert (invoice["instalments"], invoice["due_date"]) == ([], day(issued, TERMS))
+    assert (invoice["instalments"], invoice["due_date"]) == ([], days_after_issue(issued, TERMS))
 
 
 async def test_a_malformed_plan_is_refused_with_422(
@@ -328,7 +312,7 @@ async def test_extending_an_invoice_with_a_plan_answers_409(
     )
 
     assert (refused.status_code, error_code(refused)) == (409, "invoice_not_extendable")
-    assert (await current(fast_api, issued))["due_date"] == day(issued, 10)
+    assert (await current(fast_api, issued))["due_date"] == days_after_issue(issued, 10)
 
 
 async def test_an_invoice_with_a_plan_can_be_paused_and_resumed(

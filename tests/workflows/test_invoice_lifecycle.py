@@ -1,12 +1,10 @@
 """The invoice lifecycle end to end: real dev server, real database, real SMTP sink."""
 
-from collections.abc import Callable
-
 import httpx
-import pytest
 from temporalio.client import Client
 
 from dev.mailsink import MailSink
+from tests.utils.clients import api_with
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
 from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to
@@ -15,10 +13,7 @@ from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails
 FAST_DAY = 0.05
 
 
-@pytest.fixture
-async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> httpx.AsyncClient:
-    async with api_factory(day_seconds=FAST_DAY) as client:
-        yield client
+fast_api = api_with(day_seconds=FAST_DAY)
 
 
 async def pay(

@@ -3,22 +3,23 @@ line of its own (the invoice's lines and total never change), the amount due inc
 stage's reminder shows it, and the ledger agrees. Real dev server, database and SMTP sink, with
 a day of a fifth of a second: each test waits for the end of the ladder, not for fixed times."""
 
-from collections.abc import AsyncIterator, Callable
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
-import pytest
 from temporalio.client import Client
 
 from dev.mailsink import MailSink
-from tests.utils.dunning import put_ladder, stage
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
+from tests.utils.clients import api_with
+from tests.utils.dunning import issue_on_ladder, stage
+from tests.utils.factories import auth, post_payment
 from tests.utils.histories import record_history
 from tests.utils.invariants import ledger_agrees
 from tests.utils.waiting import invoice_reaches, mails_to
 
 DAY = 0.2
+# Net 1: each invoice falls due the day after its issue.
+TERMS = 1
 # The default checkout: 2 x 50.00 + 19 % VAT.
 TOTAL = "119.00"
 FIXED_FEE = {"fixed": "10"}
@@ -35,20 +36,7 @@ def ladder(percent_fee: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture
-async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=DAY) as client:
-        yield client
-
-
-async def issue_on(api: httpx.AsyncClient, stages: list[dict[str, Any]]) -> dict[str, Any]:
-    """A new merchant on `stages`, its buyer (net 1) and an open invoice of 119.00 EUR."""
-    key = await create_merchant(api)
-    await put_ladder(api, key, stages)
-    buyer = await create_buyer(api, key, payment_terms_days=1)
-    response = await checkout(api, key, buyer["id"])
-    assert response.status_code == 201, response.text
-    return {"key": key, "buyer": buyer, "invoice": response.json()}
+fast_api = api_with(day_seconds=DAY)
 
 
 async def written_off(api: httpx.AsyncClient, issued: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +64,7 @@ def plain_text(message: EmailMessage) -> str:
 async def test_each_fee_stage_adds_its_fee_once_as_a_line_of_its_own(
     fast_api: httpx.AsyncClient, temporal_client: Client
 ) -> None:
-    issued = await issue_on(fast_api, ladder({"percent": "5", "cap": "50"}))
+    issued = await issue_on_ladder(fast_api, ladder({"percent": "5", "cap": "50"}), TERMS)
 
     final = await written_off(fast_api, issued)
 
@@ -93,7 +81,7 @@ async def test_each_fee_stage_adds_its_fee_once_as_a_line_of_its_own(
 async def test_a_percent_fee_charges_no_more_than_its_cap_leaves_of_the_late_fees(
     fast_api: httpx.AsyncClient,
 ) -> None:
-    issued = await issue_on(fast_api, ladder({"percent": "5", "cap": "15"}))
+    issued = await issue_on_ladder(fast_api, ladder({"percent": "5", "cap": "15"}), TERMS)
 
     final = await written_off(fast_api, issued)
 
@@ -105,7 +93,7 @@ async def test_a_percent_fee_charges_no_more_than_its_cap_leaves_of_the_late_fee
 async def test_the_reminder_of_a_fee_stage_shows_its_fee_and_the_new_amount_due(
     fast_api: httpx.AsyncClient, mail: MailSink
 ) -> None:
-    issued = await issue_on(fast_api, ladder({"percent": "5", "cap": "50"}))
+    issued = await issue_on_ladder(fast_api, ladder({"percent": "5", "cap": "50"}), TERMS)
 
     await written_off(fast_api, issued)
 
@@ -119,7 +107,7 @@ async def test_the_reminder_of_a_fee_stage_shows_its_fee_and_the_new_amount_due(
 async def test_a_reminder_of_a_stage_without_fee_mentions_no_fee(
     fast_api: httpx.AsyncClient, mail: MailSink
 ) -> None:
-    issued = await issue_on(fast_api, ladder({"percent": "5", "cap": "50"}))
+    issued = await issue_on_ladder(fast_api, ladder({"percent": "5", "cap": "50"}), TERMS)
 
     await written_off(fast_api, issued)
 
@@ -127,7 +115,7 @@ async def test_a_reminder_of_a_stage_without_fee_mentions_no_fee(
 
 
 async def test_an_invoice_paid_before_a_fee_stage_is_charged_no_fee(fast_api: httpx.AsyncClient) -> None:
-    issued = await issue_on(fast_api, [stage("late", 1, late_fee=FIXED_FEE)])
+    issued = await issue_on_ladder(fast_api, [stage("late", 1, late_fee=FIXED_FEE)], TERMS)
 
     paid = await post_payment(fast_api, issued["key"], issued["invoice"]["id"])
 
@@ -136,7 +124,7 @@ async def test_an_invoice_paid_before_a_fee_stage_is_charged_no_fee(fast_api: ht
 
 
 async def test_paying_the_amount_due_with_its_fees_settles_the_invoice(fast_api: httpx.AsyncClient) -> None:
-    issued = await issue_on(fast_api, ladder({"percent": "5", "cap": "50"}))
+    issued = await issue_on_ladder(fast_api, ladder({"percent": "5", "cap": "50"}), TERMS)
     await written_off(fast_api, issued)
 
     paid = await post_payment(fast_api, issued["key"], issued["invoice"]["id"], amount="135.45")
@@ -148,7 +136,7 @@ async def test_paying_the_amount_due_with_its_fees_settles_the_invoice(fast_api:
 
 
 async def test_late_fees_agree_with_the_ledger(fast_api: httpx.AsyncClient) -> None:
-    issued = await issue_on(fast_api, ladder({"percent": "5", "cap": "50"}))
+    issued = await issue_on_ladder(fast_api, ladder({"percent": "5", "cap": "50"}), TERMS)
     await written_off(fast_api, issued)
     await post_payment(fast_api, issued["key"], issued["invoice"]["id"], amount="135.45")
 

@@ -8,7 +8,6 @@ the rates high. The figures are never compared with a clock: each is recomputed 
 function from the days late the fee line itself states."""
 
 import re
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,8 +17,9 @@ from temporalio.client import Client
 
 from payinvoice.domain.late_interest import accrued_interest
 from payinvoice.domain.policy import days_late
+from tests.utils.clients import api_with
 from tests.utils.dunning import put_ladder, stage
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
+from tests.utils.factories import checkout, create_buyer, create_merchant, get_ok, post_payment, put_ok
 from tests.utils.invariants import cents, ledger_agrees
 from tests.utils.waiting import eventually, invoice_reaches
 from workflows.invoice import InvoiceWorkflow
@@ -32,10 +32,7 @@ STATUTORY = {"mode": "statutory_eu", "reference_rate": "4.00", "margin_points": 
 FIXED = {"mode": "fixed", "annual_rate": "50"}
 
 
-@pytest.fixture
-async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=DAY) as client:
-        yield client
+fast_api = api_with(day_seconds=DAY)
 
 
 @pytest.fixture
@@ -49,9 +46,7 @@ async def merchant(fast_api: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def set_late_interest(api: httpx.AsyncClient, key: str, body: dict[str, str]) -> dict[str, Any]:
-    response = await api.put(LATE_INTEREST, json=body, headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await put_ok(api, key, LATE_INTEREST, body)
 
 
 async def issue(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, Any]:
@@ -63,9 +58,7 @@ async def issue(api: httpx.AsyncClient, merchant: dict[str, Any]) -> dict[str, A
 
 
 async def get(api: httpx.AsyncClient, merchant: dict[str, Any], invoice: dict[str, Any]) -> dict[str, Any]:
-    response = await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(merchant["key"]))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_ok(api, merchant["key"], f"/v1/invoices/{invoice['id']}")
 
 
 def fees_of(invoice: dict[str, Any], kind: str) -> list[dict[str, Any]]:

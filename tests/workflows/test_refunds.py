@@ -2,14 +2,14 @@
 workflow waits out its refund window, and a refund reopens the invoice where its ladder stands."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from tests.utils.clients import api_with
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code
 from tests.utils.histories import record_history
 from tests.utils.invariants import check_amounts
@@ -21,10 +21,7 @@ FAST_DAY = 0.05
 LADDER_DAY = 0.25
 
 
-@pytest.fixture
-async def ladder_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=LADDER_DAY) as client:
-        yield client
+ladder_api = api_with(day_seconds=LADDER_DAY)
 
 
 async def _shop(api: httpx.AsyncClient, **buyer: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:

@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from dev.mailsink import MailSink
 from payinvoice.settings import Settings
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, post_payment
+from tests.utils.factories import auth, checkout, create_buyer, create_merchant, get_ok, post_payment
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive
 from tests.utils.webhook_receiver import Answer, Received, WebhookReceiver
 from worker import build_worker
@@ -64,9 +64,7 @@ async def register(
 
 
 async def deliveries(api: httpx.AsyncClient, key: str, endpoint_id: str) -> list[dict[str, Any]]:
-    response = await api.get(f"{PATH}/{endpoint_id}/deliveries", headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
+    return (await get_ok(api, key, f"{PATH}/{endpoint_id}/deliveries"))["data"]
 
 
 async def delivered(api: httpx.AsyncClient, key: str, endpoint_id: str, count: int) -> list[dict[str, Any]]:

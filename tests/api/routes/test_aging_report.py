@@ -6,51 +6,31 @@ Invoices are issued today; a future `as_of` puts them past due without waiting (
 
 import csv
 import io
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import ORMExecuteState
 
-from api.deps import get_session
 from services.reports.aging import CSV_HEADER
+from tests.utils.dates import days_after
 from tests.utils.factories import (
     auth,
     checkout,
     create_buyer,
     create_merchant,
     error_code,
+    open_invoice,
     post_payment,
 )
+from tests.utils.reports import JPY_LINES, report, statements_of
 from tests.utils.waiting import eventually
 
 REPORT = "/v1/reports/aging"
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_90_plus")
-JPY_LINES = [{"description": "Widget", "quantity": "2", "unit_price": "5000", "tax_rate": "10"}]
 TEN_EUROS = [{"description": "Pin", "quantity": "1", "unit_price": "10.00", "tax_rate": "0"}]
-
-
-async def report(api: httpx.AsyncClient, key: str, **params: Any) -> dict[str, Any]:
-    response = await api.get(REPORT, params=params, headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def open_invoice(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> dict[str, Any]:
-    response = await checkout(api, key, buyer_id, **fields)
-    assert response.status_code == 201, response.text
-    assert response.json()["status"] == "open", response.text
-    return response.json()
-
-
-def days_after(iso: str, days: int) -> str:
-    return (date.fromisoformat(iso) + timedelta(days=days)).isoformat()
 
 
 def buckets_of(row: dict[str, Any]) -> dict[str, str]:
@@ -79,7 +59,7 @@ async def test_an_invoice_falls_in_the_bucket_of_its_days_past_due_at_as_of(
     buyer = await create_buyer(api, key)
     invoice = await open_invoice(api, key, buyer["id"])
     as_of = days_after(invoice["due_date"], days_past_due)
-    body = await report(api, key, as_of=as_of)
+    body = await report(api, key, REPORT, as_of=as_of)
     [row] = body["buyers"]
     assert body["as_of"] == as_of
     assert (buckets_of(row), row["total"]) == (only(bucket, "119.00"), "119.00")
@@ -90,7 +70,7 @@ async def test_a_row_names_its_buyer_and_the_report_is_as_of_today_by_default(ap
     buyer = await create_buyer(api, key, name="Ada Buyer")
     await open_invoice(api, key, buyer["id"])
     before = datetime.now(UTC).date().isoformat()
-    body = await report(api, key)
+    body = await report(api, key, REPORT)
     after = datetime.now(UTC).date().isoformat()
     assert body["as_of"] in {before, after}
     assert body["buyers"] == [
@@ -115,7 +95,7 @@ async def test_paid_and_declined_invoices_are_left_out(api) -> None:
     as_of = days_after(unpaid["due_date"], 45)
 
     async def only_the_unpaid_one() -> dict[str, Any] | None:
-        body = await report(api, key, as_of=as_of)
+        body = await report(api, key, REPORT, as_of=as_of)
         return body if body["totals"][0]["total"] == "119.00" else None
 
     body = await eventually(only_the_unpaid_one)
@@ -132,7 +112,7 @@ async def test_a_partly_paid_invoice_counts_what_is_left_to_pay(api) -> None:
     as_of = days_after(invoice["due_date"], 10)
 
     async def paid_down() -> dict[str, Any] | None:
-        [row] = (await report(api, key, as_of=as_of))["buyers"]
+        [row] = (await report(api, key, REPORT, as_of=as_of))["buyers"]
         return row if row["total"] != "119.00" else None
 
     row = await eventually(paid_down)
@@ -156,7 +136,7 @@ async def test_totals_per_currency_add_up_to_what_the_invoices_have_due(api) -> 
         await open_invoice(api, key, yen["id"], currency="JPY", lines=JPY_LINES),
     ]
     as_of = days_after(invoices[0]["due_date"], 45)  # net 0: due on the day of issue
-    body = await report(api, key, as_of=as_of)
+    body = await report(api, key, REPORT, as_of=as_of)
 
     assert [(b["name"], b["currency"], buckets_of(b), b["total"]) for b in body["buyers"]] == [
         ("Net 0", "EUR", only("days_31_60", "119.00"), "119.00"),
@@ -188,7 +168,7 @@ async def test_the_currency_filter_keeps_one_currency(api) -> None:
     yen = await create_buyer(api, key, currency="JPY", credit_limit="100000")
     await open_invoice(api, key, euro["id"])
     await open_invoice(api, key, yen["id"], currency="JPY", lines=JPY_LINES)
-    body = await report(api, key, currency="JPY")
+    body = await report(api, key, REPORT, currency="JPY")
     assert [(b["buyer_id"], b["total"]) for b in body["buyers"]] == [(yen["id"], "11000")]
     assert [t["currency"] for t in body["totals"]] == ["JPY"]
 
@@ -204,42 +184,27 @@ async def test_another_merchants_invoices_never_appear(api) -> None:
     mine, theirs = await create_merchant(api), await create_merchant(api)
     other = await create_buyer(api, theirs)
     await open_invoice(api, theirs, other["id"])
-    body = await report(api, mine, as_of="2030-01-01")
+    body = await report(api, mine, REPORT, as_of="2030-01-01")
     assert body == {"as_of": "2030-01-01", "buyers": [], "totals": []}
 
 
 # SQL, not Python loops
 
 
-def _app(client: httpx.AsyncClient) -> FastAPI:
-    return client._transport.app  # type: ignore[attr-defined]
-
-
 async def test_the_report_takes_as_many_queries_for_many_invoices_as_for_one(
     api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    statements: list[str] = []
-
-    def count(state: ORMExecuteState) -> None:
-        if not str(state.statement).startswith("SET "):  # PostgreSQL's `SET LOCAL jit = off`
-            statements.append(str(state.statement))
-
-    async def counted_session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as session:
-            event.listen(session.sync_session, "do_orm_execute", count)
-            yield session
-
-    _app(api).dependency_overrides[get_session] = counted_session
     counts = []
-    for buyers in (1, 3):
-        key = await create_merchant(api)
-        for _ in range(buyers):
-            buyer = await create_buyer(api, key)
-            await open_invoice(api, key, buyer["id"])
-            await open_invoice(api, key, buyer["id"])
-        statements.clear()
-        assert len((await report(api, key))["buyers"]) == buyers
-        counts.append(len(statements))
+    with statements_of(api, sessions) as statements:
+        for buyers in (1, 3):
+            key = await create_merchant(api)
+            for _ in range(buyers):
+                buyer = await create_buyer(api, key)
+                await open_invoice(api, key, buyer["id"])
+                await open_invoice(api, key, buyer["id"])
+            statements.clear()
+            assert len((await report(api, key, REPORT))["buyers"]) == buyers
+            counts.append(len(statements))
     assert counts[0] == counts[1] <= 2, statements  # the key, the aggregate
 
 

@@ -2,61 +2,36 @@
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import ORMExecuteState
 
-from api.deps import get_session
 from payinvoice.domain.policy import PaymentRecord
 from services.reports.credit import CSV_HEADER, credit_flags, utilisation_percent, utilisation_ratio
+from tests.utils.clients import api_with
 from tests.utils.factories import (
     auth,
-    checkout,
     create_buyer,
     create_merchant,
     error_code,
+    open_invoice,
     post_payment,
 )
+from tests.utils.reports import JPY_LINES, report, statements_of
 from tests.utils.waiting import eventually, invoice_reaches
 
 REPORT = "/v1/reports/credit"
 # A day of a twentieth of a second: an invoice on net 0 is 45 days overdue within about 2.5 s.
 FAST_DAY = 0.05
-JPY_LINES = [{"description": "Widget", "quantity": "2", "unit_price": "5000", "tax_rate": "10"}]
 
-
-def _app(client: httpx.AsyncClient) -> FastAPI:
-    return client._transport.app  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-async def fast_api(api_factory: Callable[..., httpx.AsyncClient]) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_factory(day_seconds=FAST_DAY) as client:
-        yield client
-
-
-async def report(api: httpx.AsyncClient, key: str) -> dict[str, Any]:
-    response = await api.get(REPORT, headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
+fast_api = api_with(day_seconds=FAST_DAY)
 
 
 def row_of(body: dict[str, Any], buyer_id: str) -> dict[str, Any]:
     [row] = [b for b in body["buyers"] if b["buyer_id"] == buyer_id]
     return row
-
-
-async def open_invoice(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> dict[str, Any]:
-    response = await checkout(api, key, buyer_id, **fields)
-    assert response.status_code == 201, response.text
-    assert response.json()["status"] == "open", response.text
-    return response.json()
 
 
 # Per buyer
@@ -66,7 +41,7 @@ async def test_a_checkout_shows_as_exposure_and_leaves_the_rest_available(api) -
     key = await create_merchant(api)
     buyer = await create_buyer(api, key, name="Ada Buyer", credit_limit="1000.00")
     await open_invoice(api, key, buyer["id"])
-    assert (await report(api, key))["buyers"] == [
+    assert (await report(api, key, REPORT))["buyers"] == [
         {
             "buyer_id": buyer["id"], "external_id": buyer["external_id"], "name": "Ada Buyer",
             "currency": "EUR", "limit": "1000.00", "exposure": "119.00", "available": "881.00",
@@ -88,7 +63,7 @@ async def test_a_paid_invoice_releases_its_exposure_and_counts_in_the_payment_re
     assert paid.status_code == 200, paid.text
 
     async def settled() -> dict[str, Any] | None:
-        row = row_of(await report(api, key), buyer["id"])
+        row = row_of(await report(api, key, REPORT), buyer["id"])
         return row if row["payment_record"]["invoices_paid"] == 1 else None
 
     row = await eventually(settled)
@@ -103,7 +78,7 @@ async def test_a_buyer_from_80_percent_of_its_limit_is_near_limit(api) -> None:
     below = await create_buyer(api, key, name="Below", credit_limit="149.00")  # 79.86 %
     for buyer in (at_80, below):
         await open_invoice(api, key, buyer["id"])
-    body = await report(api, key)
+    body = await report(api, key, REPORT)
     assert (row_of(body, at_80["id"])["utilisation"], row_of(body, at_80["id"])["flags"]) == (
         "80.0", ["near_limit"]
     )
@@ -115,7 +90,7 @@ async def test_a_suspended_buyer_is_flagged(api) -> None:
     buyer = await create_buyer(api, key)
     patched = await api.patch(f"/v1/buyers/{buyer['id']}", json={"status": "suspended"}, headers=auth(key))
     assert patched.status_code == 200, patched.text
-    row = row_of(await report(api, key), buyer["id"])
+    row = row_of(await report(api, key, REPORT), buyer["id"])
     assert (row["status"], row["flags"]) == ("suspended", ["suspended"])
 
 
@@ -127,7 +102,7 @@ async def test_an_overdue_invoice_shows_as_overdue_amount_and_flag(fast_api) -> 
 
     async def shown() -> dict[str, Any] | None:
         """The report reads the stored invoice, which follows the workflow's status a moment later."""
-        row = row_of(await report(fast_api, key), buyer["id"])
+        row = row_of(await report(fast_api, key, REPORT), buyer["id"])
         return row if row["payment_record"]["overdue_amount"] != "0.00" else None
 
     row = await eventually(shown)
@@ -144,7 +119,7 @@ async def test_paying_a_long_overdue_invoice_marks_a_late_payer(fast_api) -> Non
     assert paid.status_code == 200, paid.text
 
     async def settled() -> dict[str, Any] | None:
-        row = row_of(await report(fast_api, key), buyer["id"])
+        row = row_of(await report(fast_api, key, REPORT), buyer["id"])
         return row if row["payment_record"]["invoices_paid"] == 1 else None
 
     row = await eventually(settled)
@@ -164,7 +139,7 @@ async def test_buyers_are_sorted_by_utilisation_then_name(api) -> None:
         names[(await create_buyer(api, key, name=name, credit_limit=limit))["id"]] = name
     for buyer_id in names:
         await open_invoice(api, key, buyer_id)
-    body = await report(api, key)
+    body = await report(api, key, REPORT)
     assert [(b["name"], b["utilisation"]) for b in body["buyers"]] == [
         ("Cy", "59.5"), ("Abe", "11.9"), ("Bea", "11.9"), ("Di", "2.3"),
     ]  # fmt: skip
@@ -177,7 +152,7 @@ async def test_totals_add_up_over_the_buyers_of_each_currency(api) -> None:
     for buyer in eur:
         await open_invoice(api, key, buyer["id"])
     await open_invoice(api, key, jpy["id"], currency="JPY", lines=JPY_LINES)
-    body = await report(api, key)
+    body = await report(api, key, REPORT)
     assert body["totals"] == [
         {"currency": "EUR", "buyers": 2, "limit": "1500.50", "exposure": "238.00", "available": "1262.50",
          "overdue_amount": "0.00"},
@@ -194,7 +169,7 @@ async def test_an_over_the_limit_buyer_adds_nothing_available_to_the_totals(api)
     lowered = await api.patch(f"/v1/buyers/{over['id']}", json={"credit_limit": "100.00"}, headers=auth(key))
     assert lowered.status_code == 200, lowered.text
     await create_buyer(api, key, credit_limit="50.00")
-    body = await report(api, key)
+    body = await report(api, key, REPORT)
     row = row_of(body, over["id"])
     assert (row["available"], row["utilisation"], row["flags"]) == ("0.00", "119.0", ["near_limit"])
     assert body["totals"][0]["available"] == "50.00"
@@ -205,39 +180,29 @@ async def test_another_merchants_buyers_never_appear(api) -> None:
     own = await create_buyer(api, mine)
     other = await create_buyer(api, theirs, currency="USD")
     await open_invoice(api, theirs, other["id"], currency="USD")
-    body = await report(api, mine)
+    body = await report(api, mine, REPORT)
     assert [b["buyer_id"] for b in body["buyers"]] == [own["id"]]
     assert [t["currency"] for t in body["totals"]] == ["EUR"]
 
 
 async def test_a_merchant_without_buyers_gets_an_empty_report(api) -> None:
     key = await create_merchant(api)
-    assert await report(api, key) == {"buyers": [], "totals": []}
+    assert await report(api, key, REPORT) == {"buyers": [], "totals": []}
 
 
 async def test_the_report_takes_as_many_queries_for_many_buyers_as_for_one(
     api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    statements: list[str] = []
-
-    def count(state: ORMExecuteState) -> None:
-        statements.append(str(state.statement))
-
-    async def counted_session() -> AsyncIterator[AsyncSession]:
-        async with sessions() as session:
-            event.listen(session.sync_session, "do_orm_execute", count)
-            yield session
-
-    _app(api).dependency_overrides[get_session] = counted_session
     counts = []
-    for buyers in (1, 5):
-        key = await create_merchant(api)
-        for _ in range(buyers):
-            buyer = await create_buyer(api, key)
-            await open_invoice(api, key, buyer["id"])
-        statements.clear()
-        assert len((await report(api, key))["buyers"]) == buyers
-        counts.append(len(statements))
+    with statements_of(api, sessions) as statements:
+        for buyers in (1, 5):
+            key = await create_merchant(api)
+            for _ in range(buyers):
+                buyer = await create_buyer(api, key)
+                await open_invoice(api, key, buyer["id"])
+            statements.clear()
+            assert len((await report(api, key, REPORT))["buyers"]) == buyers
+            counts.append(len(statements))
     assert counts[0] == counts[1] <= 3, statements  # the key, the buyers, the overdue sums
 
 

@@ -3,42 +3,25 @@ times `days`, per currency, as JSON and CSV."""
 
 import csv
 import io
-from datetime import date, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from services.reports.dso import dso_value
+from tests.utils.dates import days_after
 from tests.utils.factories import (
     auth,
     checkout,
     create_buyer,
     create_merchant,
     error_code,
+    open_invoice,
     post_payment,
 )
+from tests.utils.reports import JPY_LINES, report
 from tests.utils.waiting import eventually
 
 REPORT = "/v1/reports/dso"
-JPY_LINES = [{"description": "Widget", "quantity": "2", "unit_price": "5000", "tax_rate": "10"}]
-
-
-async def report(api: httpx.AsyncClient, key: str, **params: Any) -> dict[str, Any]:
-    response = await api.get(REPORT, params=params, headers=auth(key))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def open_invoice(api: httpx.AsyncClient, key: str, buyer_id: str, **fields: Any) -> dict[str, Any]:
-    response = await checkout(api, key, buyer_id, **fields)
-    assert response.status_code == 201, response.text
-    assert response.json()["status"] == "open", response.text
-    return response.json()
-
-
-def days_after(iso: str, days: int) -> str:
-    return (date.fromisoformat(iso) + timedelta(days=days)).isoformat()
 
 
 async def test_dso_is_receivables_over_credit_sales_times_days(api) -> None:
@@ -51,7 +34,7 @@ async def test_dso_is_receivables_over_credit_sales_times_days(api) -> None:
     as_of = half_paid["issue_date"]
 
     async def paid_down() -> dict[str, Any] | None:
-        body = await report(api, key, as_of=as_of)
+        body = await report(api, key, REPORT, as_of=as_of)
         return body if body["currencies"][0]["receivables"] != "238.00" else None
 
     # Receivables 119.00 + 59.50 = 178.50 on sales of 238.00 over 90 days: 178.50 / 238.00 x 90.
@@ -67,7 +50,7 @@ async def test_dso_is_null_without_sales_in_the_window(api) -> None:
     key = await create_merchant(api)
     buyer = await create_buyer(api, key)
     invoice = await open_invoice(api, key, buyer["id"])
-    body = await report(api, key, as_of=days_after(invoice["issue_date"], 10), days=5)
+    body = await report(api, key, REPORT, as_of=days_after(invoice["issue_date"], 10), days=5)
     assert body["currencies"] == [
         {"currency": "EUR", "receivables": "119.00", "credit_sales": "0.00", "days": 5, "dso": None},
     ]
@@ -78,7 +61,7 @@ async def test_the_window_is_the_days_after_as_of_minus_days_up_to_as_of(api, da
     key = await create_merchant(api)
     buyer = await create_buyer(api, key)
     invoice = await open_invoice(api, key, buyer["id"])
-    body = await report(api, key, as_of=days_after(invoice["issue_date"], 5), days=days)
+    body = await report(api, key, REPORT, as_of=days_after(invoice["issue_date"], 5), days=days)
     [row] = body["currencies"]
     assert (row["receivables"], row["credit_sales"]) == ("119.00", sales)
 
@@ -87,7 +70,7 @@ async def test_invoices_issued_after_as_of_do_not_count(api) -> None:
     key = await create_merchant(api)
     buyer = await create_buyer(api, key)
     invoice = await open_invoice(api, key, buyer["id"])
-    body = await report(api, key, as_of=days_after(invoice["issue_date"], -1))
+    body = await report(api, key, REPORT, as_of=days_after(invoice["issue_date"], -1))
     assert body["currencies"] == []
 
 
@@ -102,7 +85,7 @@ async def test_paid_invoices_are_sales_but_not_receivables_and_declined_ones_are
     assert payment.status_code == 200, payment.text
 
     async def settled() -> dict[str, Any] | None:
-        [row] = (await report(api, key, as_of=paid["issue_date"], days=30))["currencies"]
+        [row] = (await report(api, key, REPORT, as_of=paid["issue_date"], days=30))["currencies"]
         return row if row["receivables"] == "119.00" else None
 
     # 119.00 / 238.00 x 30
@@ -118,11 +101,11 @@ async def test_one_row_per_currency_and_the_currency_filter_keeps_one(api) -> No
     invoice = await open_invoice(api, key, euro["id"])
     await open_invoice(api, key, yen["id"], currency="JPY", lines=JPY_LINES)
     as_of = invoice["issue_date"]
-    every = await report(api, key, as_of=as_of, days=30)
+    every = await report(api, key, REPORT, as_of=as_of, days=30)
     assert [(r["currency"], r["receivables"], r["credit_sales"], r["dso"]) for r in every["currencies"]] == [
         ("EUR", "119.00", "119.00", "30.0"), ("JPY", "11000", "11000", "30.0"),
     ]  # fmt: skip
-    yen_only = await report(api, key, as_of=as_of, days=30, currency="JPY")
+    yen_only = await report(api, key, REPORT, as_of=as_of, days=30, currency="JPY")
     assert [r["currency"] for r in yen_only["currencies"]] == ["JPY"]
 
 
@@ -130,7 +113,7 @@ async def test_another_merchants_invoices_never_appear(api) -> None:
     mine, theirs = await create_merchant(api), await create_merchant(api)
     other = await create_buyer(api, theirs)
     invoice = await open_invoice(api, theirs, other["id"])
-    body = await report(api, mine, as_of=invoice["issue_date"])
+    body = await report(api, mine, REPORT, as_of=invoice["issue_date"])
     assert body == {"as_of": invoice["issue_date"], "days": 90, "currencies": []}
 
 
@@ -163,7 +146,7 @@ async def test_a_window_out_of_range_or_a_bad_as_of_is_refused(api, params) -> N
 
 async def test_a_window_reaching_back_before_the_first_date_is_answered(api) -> None:
     key = await create_merchant(api)
-    body = await report(api, key, as_of="0001-01-02", days=3650)
+    body = await report(api, key, REPORT, as_of="0001-01-02", days=3650)
     assert body == {"as_of": "0001-01-02", "days": 3650, "currencies": []}
 
 

@@ -4,7 +4,7 @@ import re
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.utils.factories import checkout, create_buyer, create_merchant
+from tests.utils.factories import checkout, create_buyer, create_merchant, open_invoice
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -23,10 +23,7 @@ async def test_metrics_count_decisions_and_read_model(api) -> None:
     before = _samples((await api.get("/metrics")).text)
     key = await create_merchant(api)
     buyer = await create_buyer(api, key)
-    response = await checkout(api, key, buyer["id"])
-    assert response.status_code == 201, response.text
-    invoice = response.json()
-    assert invoice["status"] == "open"
+    invoice = await open_invoice(api, key, buyer["id"])
     repeat = await checkout(api, key, buyer["id"], order_id=invoice["order_id"])
     assert repeat.status_code == 200, repeat.text
 

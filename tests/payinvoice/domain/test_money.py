@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.domain.money import (
     CURRENCY_EXPONENTS,
     MAX_MINOR,
@@ -36,9 +37,9 @@ def test_currency_codes_are_case_sensitive() -> None:
     assert _code(excinfo) == "unsupported_currency"
 
 
-def test_money_error_is_a_value_error_with_code_and_message() -> None:
-    error = MoneyError("invalid_amount", "nope")
-    assert isinstance(error, ValueError)
+def test_money_error_is_a_refusal_and_a_value_error_with_code_and_message() -> None:
+    error = MoneyError(ErrorType.INVALID_AMOUNT, "nope")
+    assert isinstance(error, Refusal) and isinstance(error, ValueError)
     assert (error.code, error.message, str(error)) == ("invalid_amount", "nope", "nope")
 
 
