@@ -23,6 +23,7 @@ RUN groupadd --system --gid 10001 payinvoice \
 # plus worker.py, templates/, migrations/ and alembic.ini, which run from /app.
 COPY . /app
 
+# No system package to add: invoice PDFs are printed by Typst (a wheel from PyPI, its fonts inside).
 RUN pip install --no-cache-dir . \
     && rm -rf /app/build /app/*.egg-info
 

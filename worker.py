@@ -95,9 +95,11 @@ def build_worker(
     mail = MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url)
     credit = CreditActivities(sessions, outbox)
     issuing = IssuingActivities(sessions, outbox)
-    scoring = ScoringActivities(sessions)
+    scoring = ScoringActivities(sessions, settings.allow_private_urls)
     email = EmailActivities(sessions, mail)
-    webhooks = WebhookActivities(sessions, mail, settings.webhook_timeout_seconds)
+    webhooks = WebhookActivities(
+        sessions, mail, settings.webhook_timeout_seconds, settings.allow_private_urls
+    )
     balance = BalanceActivities(sessions)
     workers = []
     if "invoices" in settings.served_queues:

@@ -26,9 +26,9 @@ from payinvoice.documents import (
     credit_note_filename,
     document_for,
     pdf_filename,
-    pdf_unavailable,
     render_credit_note_pdf,
     render_pdf_if_changed,
+    warm_pdf_engine,
 )
 from payinvoice.emails import Recipient, attach_pdf, message_id, render_email
 
@@ -80,9 +80,9 @@ def _start_renderer(parent: int) -> None:
     # No lower priority: at `nice` 10 a busy machine starved it, and emails (reminders too) fell
     # minutes behind (docs/performance.md).
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="exit-with-worker").start()
-    # WeasyPrint and its imports, then out of the garbage collector's sight: every collection
-    # scanned them again, about 7% of a PDF's CPU (docs/performance.md).
-    pdf_unavailable()
+    # The PDF compiler and its fonts, then the imports out of the garbage collector's sight:
+    # every collection scanned them again (docs/performance.md).
+    warm_pdf_engine()
     gc.collect()
     gc.freeze()
 
@@ -96,11 +96,10 @@ def _exit_with(parent: int) -> None:
 
 @functools.cache
 def _pdf_processes() -> ProcessPoolExecutor:
-    """WeasyPrint holds the GIL for the ~100 ms of a PDF's layout: in a thread it would stall the
-    worker's event loop, and every checkout decision with it. One process of its own keeps the
-    loop free. Spawned, not forked: the worker runs threads of the Temporal runtime. It renders
-    the emails too: in the worker, their Jinja2 took the GIL the next checkouts' decisions
-    needed (docs/performance.md, "First round: where the decision's time goes")."""
+    """The PDFs (a few ms each, the Python that prepares them included) and the emails are
+    rendered in one process of their own: in the worker, their Python took the GIL the next
+    checkouts' decisions needed (docs/performance.md, "First round: where the decision's time
+    goes"). Spawned, not forked: the worker runs threads of the Temporal runtime."""
     return ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_renderer,
         initargs=(os.getpid(),),
@@ -115,21 +114,10 @@ async def _render_email(**fields: Any) -> EmailMessage:
     return await asyncio.get_running_loop().run_in_executor(_pdf_processes(), render)
 
 
-def _without_pdf(document: InvoiceDocument) -> bool:
-    """Where WeasyPrint cannot run, the email goes without its PDF (the hosted page still has the
-    invoice) rather than not at all."""
-    reason = pdf_unavailable()
-    if reason is not None:
-        activity.logger.warning("invoice %s: email without its PDF: %s", document.invoice.invoice_id, reason)
-    return reason is not None
-
-
 async def _attach_credit_note_pdf(
     message: EmailMessage, document: InvoiceDocument, number: str | None
 ) -> None:
     """The PDF of the invoice's credit note `number` (LookupError while it has none such)."""
-    if _without_pdf(document):
-        return
     note = find_credit_note(document.invoice, number)
     loop = asyncio.get_running_loop()
     pdf = await loop.run_in_executor(_pdf_processes(), render_credit_note_pdf, document, note.number)
@@ -197,17 +185,15 @@ class EmailActivities:
     async def _attach_invoice_pdf(
         self, message: EmailMessage, document: InvoiceDocument, archived: models.InvoicePdf | None
     ) -> None:
-        """The invoice PDF as it stands now. Printed only when the invoice's HTML differs from the
-        one the archived PDF was printed from: most reminders go out before anything on the
-        invoice changed, and a batch of them otherwise queued for minutes behind the one
-        renderer (docs/performance.md). Only the hash goes to the renderer, never the archived bytes."""
-        if _without_pdf(document):
-            return
+        """The invoice PDF as it stands now. Printed only when what it is printed from (the
+        template and its input) differs from what the archived PDF was printed from: most
+        reminders go out before anything on the invoice changed (docs/performance.md). Only the
+        hash goes to the renderer, never the archived bytes."""
         sha256, printed = await asyncio.get_running_loop().run_in_executor(
             _pdf_processes(), render_pdf_if_changed, document, archived.html_sha256 if archived else None
         )
         if printed is None:
-            assert archived is not None  # nothing printed: the HTML hashes as the archived one's
+            assert archived is not None  # nothing printed: the input hashes as the archived one's
             pdf = archived.pdf
         else:
             await self._archive(document.invoice.invoice_id, sha256, printed)
@@ -216,7 +202,7 @@ class EmailActivities:
 
     async def _archive(self, invoice_id: str, sha256: str, pdf: bytes) -> None:
         """Keep `pdf` as the invoice's latest PDF. An upsert: the hash and the bytes always change
-        together, and a retry (or two attempts at once) writes a PDF of the same HTML again."""
+        together, and a retry (or two attempts at once) writes a PDF of the same input again."""
         values = {"html_sha256": sha256, "pdf": pdf, "rendered_at": models.utcnow()}
         async with self._sessions.begin() as session:
             insert = dialect_insert(session, models.InvoicePdf).values(invoice_id=invoice_id, **values)

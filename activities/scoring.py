@@ -21,7 +21,9 @@ from temporalio.exceptions import ApplicationError
 from payinvoice.contracts import ExternalCheckInput, ExternalCheckResult
 from payinvoice.db.models import Buyer, CreditCheckSettings, CreditEvent
 from payinvoice.db.session import dialect_insert
+from payinvoice.domain.errors import Refusal
 from payinvoice.domain.money import MoneyError, from_minor, to_minor
+from payinvoice.outbound import pinned_post, resolve
 from payinvoice.signature import SIGNATURE_HEADER, sign
 
 DECISIONS = frozenset({"approve", "decline", "review"})
@@ -84,8 +86,9 @@ def _parse_answer(raw: bytes, currency: str) -> tuple[str, int | None]:
 
 
 class ScoringActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], allow_private_urls: bool = False) -> None:
         self._sessions = sessions
+        self._allow_private_urls = allow_private_urls
 
     @activity.defn
     async def check_credit_externally(self, request: ExternalCheckInput) -> ExternalCheckResult:
@@ -135,9 +138,11 @@ class ScoringActivities:
         }
         seconds = settings.timeout_ms / 1000
         try:
-            # httpx's timeout bounds each phase; asyncio.timeout bounds the whole exchange.
-            async with asyncio.timeout(seconds), httpx.AsyncClient(timeout=seconds) as client:
-                async with client.stream("POST", settings.url, content=body, headers=headers) as response:
+            # httpx's timeout bounds each phase; asyncio.timeout bounds the whole exchange, the
+            # look-up included. Only an address checked here is called (payinvoice/outbound.py).
+            async with asyncio.timeout(seconds):
+                target = await resolve(settings.url, allow_private=self._allow_private_urls)
+                async with pinned_post(target, content=body, headers=headers, seconds=seconds) as response:
                     if not response.is_success:
                         raise CheckFailed(f"http_{response.status_code}")
                     raw = bytearray()
@@ -145,6 +150,8 @@ class ScoringActivities:
                         raw += chunk
                         if len(raw) > MAX_ANSWER_BYTES:
                             raise CheckFailed("answer_too_large")
+        except Refusal:
+            raise CheckFailed("url_not_allowed") from None
         except (TimeoutError, httpx.TimeoutException):
             raise CheckFailed("timeout") from None
         except httpx.InvalidURL:

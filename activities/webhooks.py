@@ -22,26 +22,31 @@ from payinvoice.db.models import (
     utcnow,
 )
 from payinvoice.db.session import dialect_insert
+from payinvoice.domain.errors import Refusal
 from payinvoice.emails import Recipient, render_webhook_disabled
+from payinvoice.outbound import EXCERPT_CHARS, pinned_post, reply_excerpt, resolve
 from payinvoice.webhooks import signed_headers
 
-# What is kept of an endpoint's answer for the deliveries list.
-MAX_RESPONSE_CHARS = 1000
+# Bytes read of a 2xx answer for its excerpt (at most EXCERPT_CHARS characters are kept).
+EXCERPT_BYTES = 4 * EXCERPT_CHARS
 
 
 class WebhookActivities:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], mail: MailSettings, timeout_seconds: float
+        self, sessions: async_sessionmaker[AsyncSession], mail: MailSettings, timeout_seconds: float,
+        allow_private_urls: bool = False,
     ) -> None:
         self._sessions = sessions
         self._mail = mail
         self._timeout = timeout_seconds
+        self._allow_private_urls = allow_private_urls
 
     @activity.defn
     async def deliver_webhook(self, request: DeliverWebhookInput) -> DeliveryResult:
         """One attempt: POST the event to the endpoint, signed, with the delivery's id as
-        `webhook-id`, and record what came back. Anything but a 2xx answer in time is a failed
-        attempt, answered (not raised): the workflow owns the back-off. A delivery already made
+        `webhook-id`, and record what came back. Anything but a 2xx answer in time (a redirect,
+        a URL whose host now resolves to an address we do not call) is a failed attempt,
+        answered (not raised): the workflow owns the back-off. A delivery already made
         (unless resent on request), one whose endpoint was deleted, and one for a disabled
         endpoint are not sent. Only our own failures (the database) raise, and are retried."""
         async with self._sessions() as session:
@@ -72,17 +77,25 @@ class WebhookActivities:
     async def _post(
         self, url: str, body: bytes, headers: dict[str, str]
     ) -> tuple[int | None, str, str | None]:
-        """(status code, start of the answer, error) of one POST that lasts at most the timeout."""
+        """(status code, start of a 2xx answer, error) of one POST that lasts at most the
+        timeout, to an address of the URL's host checked just now (payinvoice/outbound.py). A
+        URL that may not be called is a failed attempt like any other: nothing is sent."""
         try:
-            async with asyncio.timeout(self._timeout), httpx.AsyncClient(timeout=self._timeout) as client:
-                async with client.stream("POST", url, content=body, headers=headers) as response:
+            async with asyncio.timeout(self._timeout):
+                target = await resolve(url, allow_private=self._allow_private_urls)
+                async with pinned_post(
+                    target, content=body, headers=headers, seconds=self._timeout
+                ) as response:
+                    if not response.is_success:
+                        return response.status_code, "", None  # nothing of a refusal is kept
                     answer = bytearray()
                     async for chunk in response.aiter_bytes():
                         answer += chunk
-                        if len(answer) >= MAX_RESPONSE_CHARS:
+                        if len(answer) >= EXCERPT_BYTES:
                             break
-                    text = answer.decode(errors="replace")[:MAX_RESPONSE_CHARS]
-                    return response.status_code, text, None
+                    return response.status_code, reply_excerpt(bytes(answer)), None
+        except Refusal:
+            return None, "", "url not allowed"
         except (TimeoutError, httpx.TimeoutException):
             return None, "", "timeout"
         except httpx.HTTPError as error:

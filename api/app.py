@@ -33,7 +33,7 @@ from api.routes import (
 )
 from api.routes import codec as codec_server
 from payinvoice.db.session import create_engine, create_sessionmaker
-from payinvoice.observability import configure_logging
+from payinvoice.observability import ReadModelGauges, configure_logging
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
 
@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # The read-model gauges of /metrics, read at most once per interval however often scraped.
+    app.state.metrics_gauges = ReadModelGauges(settings.metrics_cache_seconds)
     install_error_handlers(app)
     app.add_middleware(
         RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,

@@ -111,6 +111,21 @@ def require_admin(credentials: Credentials, settings: SettingsDep) -> None:
         raise Refusal(ErrorType.UNAUTHORIZED, "admin key required")
 
 
+def require_metrics_reader(credentials: Credentials, settings: SettingsDep) -> None:
+    """`GET /metrics`: the metrics token (what Prometheus is given) or the admin key, compared in
+    constant time; with neither configured, nobody."""
+    given = credentials.credentials.encode() if credentials is not None else b""
+    accepted = [
+        secret.get_secret_value().encode()
+        for secret in (settings.metrics_token, settings.admin_key)
+        if secret is not None and secret.get_secret_value()
+    ]
+    # Both are compared whatever the first answers, so the time taken tells nothing either.
+    matches = [hmac.compare_digest(given, secret) for secret in accepted]
+    if not given or not any(matches):
+        raise Refusal(ErrorType.UNAUTHORIZED, "the metrics token or the admin key is required")
+
+
 CurrentMerchant = Annotated[Merchant, Depends(current_merchant)]
 MerchantKey = Annotated[Merchant, Depends(merchant_key)]
 ProcessorKey = Annotated[Caller, Depends(processor_key)]

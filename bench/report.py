@@ -53,6 +53,8 @@ def target_rows(result: dict[str, Any]) -> list[Row]:
             ">= 0.6x", lambda r: r >= 0.6),
         Row("aging report ms (1M, PostgreSQL)", _get(result, "aging_ms_1m"), None, "< 500 ms",
             lambda ms: ms < 500, absolute=True),
+        Row("invoice PDF CPU ms (median, warm)", _get(result, "documents.pdf_cpu_ms"), None, "<= 10 ms",
+            lambda ms: ms <= 10, absolute=True),
     ]  # fmt: skip
 
 
@@ -89,6 +91,8 @@ def info_rows(result: dict[str, Any]) -> list[Row]:
     rows += [
         Row("aging report CSV ms", _get(result, "aging.csv_ms.median")),
         Row("aging query alone ms", _get(result, "aging.query_ms.median")),
+        Row("invoice PDF CPU ms p95 (warm)", _get(result, "documents.pdf_cpu_ms_p95")),
+        Row("invoice PDF CPU ms (cold: a fresh process's first)", _get(result, "documents.pdf_cpu_ms_cold")),
     ]
     return rows
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from bench import phases
 from bench.aging import aging
+from bench.documents import pdf_cost
 from bench.external import external_check
 from bench.floor import Floor, floor_worker
 from bench.measure import Run, closed_loop, commit, machine, rss_mb, summary
@@ -51,6 +52,7 @@ class Profile:
     aging_invoices: int  # the book the aging report runs over
     aging_runs: int  # timed runs of the report (after 2 untimed)
     buyers: int = 50
+    pdf_runs: int = 200  # invoice PDFs timed by the documents phase (after 5 untimed)
 
 
 QUICK = Profile(
@@ -69,8 +71,9 @@ FULL = Profile(
 )  # fmt: skip
 # core: the floor, decisions, throughput and the worker's memory by cache size; external:
 # decisions with the external credit check; scale: invoices opened up to the target, then a
-# reminder batch behind their emails; aging: the aging report on PostgreSQL. In this order.
-PHASES = ("core", "external", "scale", "aging")
+# reminder batch behind their emails; aging: the aging report on PostgreSQL; documents: the CPU
+# of one invoice PDF, in this process. In this order.
+PHASES = ("core", "external", "scale", "aging", "documents")
 # The scale phase stops opening invoices this long before the reminder batch falls due.
 DUE_MARGIN_S = 10
 
@@ -221,6 +224,8 @@ async def bench(profile: Profile, db: Database, only: frozenset[str] = frozenset
     # With no stack running: generating the book takes both cores for a while.
     report = await aging(profile.aging_invoices, profile.aging_runs) if "aging" in only else None
     result.update(_aging_keys(profile, report))
+    if "documents" in only:  # with no stack running either: the PDF's own CPU, nothing else's
+        result["documents"] = pdf_cost(profile.pdf_runs)
     result["targets"] = targets(result)
     result["duration_s"] = round(time.monotonic() - began, 1)
     return result

@@ -325,6 +325,7 @@ async def start_stack(db: Database, day_seconds: float) -> AsyncIterator[Stack]:
             "admin_key": admin_key, "day_seconds": str(day_seconds),
             "decision_timeout_seconds": "5", "public_url": f"http://127.0.0.1:{api_port}",
             "mail_from": f"billing@{MAIL_DOMAIN}",
+            "allow_private_urls": "true",  # its receivers listen on 127.0.0.1
         })  # fmt: skip
         log.info("starting the worker and the API on port %d", api_port)
         workers = [_start_worker("worker", workdir, env)]

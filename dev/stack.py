@@ -53,6 +53,8 @@ def _environment() -> dict[str, str]:
     env.setdefault("PAYINVOICE_SMTP_PORT", str(SMTP_PORT))
     env.setdefault("PAYINVOICE_DAY_SECONDS", DEMO_DAY_SECONDS)
     env.setdefault("PAYINVOICE_PUBLIC_URL", f"http://localhost:{API_PORT}")
+    # The scoring server and the webhook receivers of a local demo listen on 127.0.0.1.
+    env.setdefault("PAYINVOICE_ALLOW_PRIVATE_URLS", "true")
     env.setdefault("PAYINVOICE_ADMIN_KEY", _kept_secret("admin_key", lambda: secrets.token_urlsafe(32)))
     env.setdefault("PAYINVOICE_ENCRYPTION_KEY", _kept_secret(
         "encryption_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
@@ -112,6 +114,8 @@ payinvoice is running.
   Temporal UI    http://localhost:{TEMPORAL_UI_PORT}   (to see payloads decrypted, sign in once at
                  http://localhost:{API_PORT}/codec/login with the admin key in {DATA / 'admin_key'})
   Mail sink      smtp://127.0.0.1:{SMTP_PORT}   (messages in {DATA / 'mail'})
+  Metrics        curl -H "Authorization: Bearer $(cat {DATA / 'admin_key'})" \\
+                   http://localhost:{API_PORT}/metrics   (or PAYINVOICE_METRICS_TOKEN, for Prometheus)
   Demo API key   {demo['api_key']}
   One day lasts  {day_seconds} s
 

@@ -1,29 +1,38 @@
-"""What the buyer sees: the invoice as a PDF (HTML rendered by WeasyPrint) and the hosted invoice
-page, in the buyer's language, with the bank details and, on EUR invoices, an EPC QR code; below
-the original lines, its fees, credit notes and a discount taken, and the early-payment discount
-still on offer. Each credit note has a PDF of its own.
-
-WeasyPrint needs Pango from the system. Without it `pdf_unavailable()` gives the reason, the PDF
-endpoints answer 503 `pdf_unavailable` and emails go out without their attachment.
+"""What the buyer sees: the invoice as a PDF (printed by Typst, in-process, from PyPI alone) and
+the hosted invoice page, in the buyer's language, with the bank details and, on EUR invoices, an
+EPC QR code; below the original lines, its fees, credit notes and a discount taken, and the
+early-payment discount still on offer. Each credit note has a PDF of its own.
 """
 
 import hashlib
+import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import typst
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from payinvoice.adjustments import adjustments, discount_offer, find_credit_note
+from payinvoice.adjustments import Gettext, adjustments, discount_offer, find_credit_note
 from payinvoice.contracts import CreditNote, InvoiceView
 from payinvoice.db import models
+from payinvoice.domain.lines import PricedLine
 from payinvoice.domain.status import InvoiceStatus
 from payinvoice.domain.taxes import taxes_by_rate
-from payinvoice.epc import EpcError, SepaTransfer, epc_payload, qr_svg_data_uri
-from payinvoice.i18n import checked_locale, format_day, install_filters, translations
+from payinvoice.epc import EpcError, SepaTransfer, epc_payload, qr_svg, qr_svg_data_uri
+from payinvoice.i18n import (
+    checked_locale,
+    format_day,
+    format_money,
+    format_number,
+    format_rate,
+    install_filters,
+    translations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,33 +171,6 @@ def context(document: InvoiceDocument) -> dict[str, Any]:
     }
 
 
-def render_invoice_html(document: InvoiceDocument) -> str:
-    """The HTML the PDF is printed from."""
-    return _ENV.get_template("invoice_pdf.html").render(context(document))
-
-
-def credit_note_context(document: InvoiceDocument, number: str) -> dict[str, Any]:
-    note = find_credit_note(document.invoice, number)
-    messages = translations(checked_locale(document.buyer.locale))
-    return {
-        **messages,
-        "invoice": document.invoice,
-        "seller": document.seller,
-        "buyer": document.buyer,
-        "currency": document.invoice.currency,
-        "note": note,
-        "note_date": format_day(note.issued_at.date().isoformat(), messages["locale"]),
-        "note_taxes": taxes_by_rate(note.lines),
-        "note_subtotal": sum(item.line_total for item in note.lines),
-        "note_tax_total": sum(item.tax_amount for item in note.lines),
-    }
-
-
-def render_credit_note_html(document: InvoiceDocument, number: str) -> str:
-    """The HTML the credit note `number`'s PDF is printed from (LookupError without that note)."""
-    return _ENV.get_template("credit_note_pdf.html").render(credit_note_context(document, number))
-
-
 def render_hosted_page(document: InvoiceDocument) -> str:
     return _ENV.get_template("hosted.html").render(context(document))
 
@@ -197,57 +179,234 @@ def render_not_found(locale: str = "en") -> str:
     return _ENV.get_template("not_found.html").render(translations(locale))
 
 
+# The PDFs: one Typst template for the invoice and the credit note, fed with the document as JSON
+# (`sys.inputs.data`). Every text arrives formatted and translated here, as data: the template
+# places strings and never evaluates them, so a name with `#`, `]` or `$` prints as typed.
+
+PDF_TEMPLATE = TEMPLATES_DIR / "document.typ"
+# Part of every PDF's hash: a new template prints again what was archived under the old one.
+_TEMPLATE_SHA256 = hashlib.sha256(PDF_TEMPLATE.read_bytes()).hexdigest()
+_compiling = threading.Lock()
+
+
 @cache
-def pdf_unavailable() -> str | None:
-    """Why PDFs cannot be made on this machine, or None when they can."""
-    try:
-        import weasyprint  # noqa: F401  (loads Pango through cffi: OSError when it is missing)
-    except (ImportError, OSError) as error:
-        return f"WeasyPrint cannot load ({error}); install Pango (libpango-1.0-0 libpangoft2-1.0-0)"
-    return None
+def _compiler() -> typst.Compiler:
+    """One compiler, kept warm: it keeps the parsed template, the fonts and its caches between
+    documents (another invoice's PDF costs about 12 ms of its CPU, a fresh process's first about
+    35: docs/performance.md). Only the fonts typst embeds, never the system's: the same PDF on
+    every machine, nothing to install."""
+    return typst.Compiler(PDF_TEMPLATE, root=TEMPLATES_DIR, ignore_system_fonts=True)
 
 
-def _data_only_fetcher() -> Any:
-    """No fetching while printing: the only resources are the data URIs the template embeds."""
-    import weasyprint.urls as urls
+def warm_pdf_engine() -> None:
+    """Build the compiler (its font book) now, not in the first email's time."""
+    _compiler()
 
-    if hasattr(urls, "URLFetcher"):  # WeasyPrint 67 and later
-        return urls.URLFetcher(allowed_protocols=("data",))
 
-    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # older releases: a plain function
-        if not url.startswith("data:"):
-            raise ValueError(f"refused to fetch {url!r} while rendering a PDF")
-        return getattr(urls, "default_url_fetcher")(url, *args, **kwargs)  # noqa: B009 (gone in 67)
+def _party(label: str, name: str, lines: list[str]) -> dict[str, Any]:
+    return {"label": label, "name": name, "lines": [line for line in lines if line.strip()]}
 
-    return fetch
+
+def _parties(document: InvoiceDocument, buyer_label: str, gettext: Gettext) -> list[dict[str, Any]]:
+    seller, buyer = document.seller, document.buyer
+    seller_lines = [seller.name] if seller.legal_name and seller.legal_name != seller.name else []
+    seller_lines += (seller.address or "").splitlines()
+    return [
+        _party(gettext("From"), seller.legal_name or seller.name, seller_lines),
+        _party(buyer_label, buyer.name, [buyer.email]),
+    ]
+
+
+def _fact(label: str, value: str, style: str = "") -> dict[str, str]:
+    return {"label": label, "value": value, "style": style}
+
+
+def _lines(lines: list[PricedLine], currency: str, locale: str, gettext: Gettext) -> dict[str, Any]:
+    return {
+        "header": [gettext(h) for h in ("Description", "Quantity", "Unit price", "Tax rate", "Net amount")],
+        "rows": [
+            [
+                item.line.description, format_number(item.line.quantity, locale),
+                format_money(item.line.unit_price, currency, locale), format_rate(item.line.tax_rate, locale),
+                format_money(item.line_total, currency, locale),
+            ]
+            for item in lines
+        ],
+    }
+
+
+def _tax_rows(lines: list[PricedLine], currency: str, locale: str, gettext: Gettext) -> list[dict[str, str]]:
+    return [
+        _fact(
+            gettext("Tax %(rate)s on %(net)s")
+            % {"rate": format_rate(group.rate, locale), "net": format_money(group.net, currency, locale)},
+            format_money(group.tax, currency, locale),
+        )
+        for group in taxes_by_rate(lines)
+    ]
+
+
+def invoice_pdf_data(document: InvoiceDocument) -> dict[str, Any]:
+    """Everything the invoice PDF shows, formatted for the buyer's language: the template's input."""
+    invoice, seller = document.invoice, document.seller
+    locale = checked_locale(document.buyer.locale)
+    gettext = translations(locale)["gettext"]
+    currency = invoice.currency
+
+    def money(minor: int) -> str:
+        return format_money(minor, currency, locale)
+
+    title = gettext("Invoice %(number)s") % {"number": invoice.number or ""}
+    facts = [
+        _fact(gettext("Invoice number"), invoice.number or ""), _fact(gettext("Order"), invoice.order_id),
+    ]
+    if invoice.purchase_order:
+        facts.append(_fact(gettext("Purchase order"), invoice.purchase_order))
+    facts += [
+        _fact(gettext("Issue date"), format_day(invoice.issue_date, locale)),
+        _fact(gettext("Due date"), format_day(invoice.due_date, locale), "strong"),
+        _fact(gettext("Terms"), gettext("Net %(days)s days") % {"days": invoice.payment_terms_days}),
+    ]
+    if invoice.payment_reference:
+        facts.append(_fact(gettext("Payment reference"), invoice.payment_reference, "mono"))
+
+    extra = adjustments(invoice, gettext, locale)
+    totals = [_fact(gettext("Subtotal"), money(invoice.subtotal))]
+    totals += _tax_rows(invoice.lines, currency, locale, gettext)
+    totals += [
+        _fact(gettext("Tax total"), money(invoice.tax_total)),
+        _fact(gettext("Total"), money(invoice.total), "grand"),
+    ]
+    totals += [_fact(row.label, money(row.amount), row.kind) for row in extra]
+    if invoice.amount_paid:
+        totals.append(_fact(gettext("Paid"), money(invoice.amount_paid)))
+    if extra or invoice.amount_paid:
+        totals.append(_fact(gettext("Amount due"), money(invoice.amount_due()), "grand"))
+
+    return {
+        "lang": locale, "title": title, "footer": f"{seller.account_holder} · {title}",
+        "parties": _parties(document, gettext("Bill to"), gettext), "facts": facts,
+        "lines": _lines(invoice.lines, currency, locale, gettext), "totals": totals, "note": None,
+        "transfer": _transfer(document, locale, gettext),
+    }
+
+
+def _transfer(document: InvoiceDocument, locale: str, gettext: Gettext) -> dict[str, Any]:
+    """How to pay: what and by when, the discount on offer, the account and, on EUR invoices,
+    the EPC QR code (as SVG text)."""
+    invoice, seller = document.invoice, document.seller
+    paid = invoice.status == InvoiceStatus.PAID
+    paragraphs: list[dict[str, str]] = []
+    if paid:
+        paragraphs.append({"text": gettext("This invoice is paid. Thank you."), "style": ""})
+    else:
+        please = gettext("Please transfer %(amount)s by %(due)s, quoting the payment reference.") % {
+            "amount": format_money(invoice.amount_due(), invoice.currency, locale),
+            "due": format_day(invoice.due_date, locale),
+        }
+        paragraphs.append({"text": please, "style": ""})
+        offer = discount_offer(invoice, locale, document.at or datetime.now(UTC))
+        if offer:
+            discount = gettext("%(rate)s discount if paid by %(deadline)s: %(amount)s") % {
+                "rate": offer.rate, "deadline": offer.deadline,
+                "amount": format_money(offer.amount, invoice.currency, locale),
+            }
+            paragraphs.append({"text": discount, "style": "offer"})
+    details = [_fact(gettext("Account holder"), seller.account_holder)]
+    if seller.iban:
+        details.append(_fact("IBAN", seller.iban, "mono"))
+    if seller.bic:
+        details.append(_fact("BIC", seller.bic, "mono"))
+    if invoice.payment_reference:
+        details.append(_fact(gettext("Payment reference"), invoice.payment_reference, "mono"))
+    payload = epc_for(document)
+    return {
+        "title": gettext("How to pay"), "paragraphs": paragraphs, "details": details,
+        "qr": qr_svg(payload) if payload else None,
+        "qr_alt": gettext("EPC QR code for the transfer"),
+        "qr_caption": gettext("Scan with your banking app (GiroCode)"),
+        "contact": None if seller.iban or paid else gettext("Please contact us for our bank details."),
+    }
+
+
+def credit_note_pdf_data(document: InvoiceDocument, number: str) -> dict[str, Any]:
+    """Everything the credit note `number`'s PDF shows (LookupError without that note)."""
+    invoice = document.invoice
+    note = find_credit_note(invoice, number)
+    locale = checked_locale(document.buyer.locale)
+    gettext = translations(locale)["gettext"]
+    currency = invoice.currency
+
+    def money(minor: int) -> str:
+        return format_money(minor, currency, locale)
+
+    title = gettext("Credit note %(number)s") % {"number": note.number}
+    facts = [
+        _fact(gettext("Credit note number"), note.number),
+        _fact(gettext("Date"), format_day(note.issued_at.date().isoformat(), locale)),
+        _fact(gettext("For invoice"), invoice.number or ""),
+        _fact(gettext("Issue date"), format_day(invoice.issue_date, locale)),
+        _fact(gettext("Order"), invoice.order_id),
+    ]
+    if invoice.purchase_order:
+        facts.append(_fact(gettext("Purchase order"), invoice.purchase_order))
+    if invoice.payment_reference:
+        facts.append(_fact(gettext("Payment reference"), invoice.payment_reference, "mono"))
+    if note.reason:
+        facts.append(_fact(gettext("Reason"), note.reason))
+    totals: list[dict[str, str]] = []
+    if note.lines:
+        totals.append(_fact(gettext("Subtotal"), money(sum(item.line_total for item in note.lines))))
+        totals += _tax_rows(note.lines, currency, locale, gettext)
+        totals.append(_fact(gettext("Tax total"), money(sum(item.tax_amount for item in note.lines))))
+    totals.append(_fact(gettext("Amount credited"), money(note.amount), "grand"))
+    closing = gettext("This credit note reduces what invoice %(number)s (total %(total)s) charges.") % {
+        "number": invoice.number or "", "total": money(invoice.total),
+    }
+    return {
+        "lang": locale, "title": title, "footer": f"{document.seller.account_holder} · {title}",
+        "parties": _parties(document, gettext("Credit to"), gettext), "facts": facts,
+        "lines": _lines(note.lines, currency, locale, gettext) if note.lines else None,
+        "totals": totals, "note": closing, "transfer": None,
+    }
+
+
+def _inputs(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _sha256(inputs: str) -> str:
+    return hashlib.sha256(f"{_TEMPLATE_SHA256}\n{inputs}".encode()).hexdigest()
+
+
+def pdf_sha256(document: InvoiceDocument) -> str:
+    """What the invoice PDF is printed from, hashed: the template and its input."""
+    return _sha256(_inputs(invoice_pdf_data(document)))
 
 
 def render_pdf(document: InvoiceDocument) -> bytes:
-    """The invoice PDF. Blocking and CPU-bound (a few hundred ms): call it in a thread.
-    Raises RuntimeError when WeasyPrint cannot run here (see `pdf_unavailable`)."""
-    return _print(render_invoice_html(document))
+    """The invoice PDF. Blocking and CPU-bound (a few ms): call it in a thread."""
+    return _print(_inputs(invoice_pdf_data(document)))
 
 
 def render_pdf_if_changed(document: InvoiceDocument, archived_sha256: str | None) -> tuple[str, bytes | None]:
-    """The SHA-256 of the invoice's HTML and its PDF, or None instead of the PDF when that hash is
-    `archived_sha256`: the PDF printed from the same HTML is already at hand, and printing costs
-    the renderer a few hundred ms where the HTML costs a few. Blocking, like `render_pdf`."""
-    html = render_invoice_html(document)
-    sha256 = hashlib.sha256(html.encode()).hexdigest()
-    return sha256, None if sha256 == archived_sha256 else _print(html)
+    """The SHA-256 of what the invoice PDF is printed from (`pdf_sha256`) and its PDF, or None
+    instead of the PDF when that hash is `archived_sha256`: the archived PDF is that very one
+    (printing is deterministic). Blocking, like `render_pdf`."""
+    inputs = _inputs(invoice_pdf_data(document))
+    sha256 = _sha256(inputs)
+    return sha256, None if sha256 == archived_sha256 else _print(inputs)
 
 
 def render_credit_note_pdf(document: InvoiceDocument, number: str) -> bytes:
     """The PDF of the invoice's credit note `number`; blocking, like `render_pdf`."""
-    return _print(render_credit_note_html(document, number))
+    return _print(_inputs(credit_note_pdf_data(document, number)))
 
 
-def _print(source: str) -> bytes:
-    reason = pdf_unavailable()
-    if reason is not None:
-        raise RuntimeError(reason)
-    import weasyprint
-
-    pdf = weasyprint.HTML(string=source, url_fetcher=_data_only_fetcher()).write_pdf()
-    assert pdf is not None  # no target given: the PDF comes back as bytes
+def _print(inputs: str) -> bytes:
+    """One PDF; the template reads `inputs` as JSON. No timestamp in it: the same input, the
+    same bytes. The lock: one compiler, and its inputs are set per compile."""
+    with _compiling:
+        pdf = _compiler().compile(sys_inputs={"data": inputs}, format="pdf")
+    assert isinstance(pdf, bytes)  # no output path given: the PDF comes back as bytes
     return pdf

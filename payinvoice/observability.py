@@ -5,11 +5,13 @@ Metric labels carry only bounded, non-personal values (statuses, currencies, rem
 never an invoice, buyer, merchant or order id.
 """
 
+import asyncio
 import json
 import logging
 import re
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -126,10 +128,40 @@ async def read_model_metrics(session: AsyncSession) -> list[Metric]:
     return [invoices, outstanding, reminders, deliveries]
 
 
-async def render_metrics(session: AsyncSession) -> bytes:
+class ReadModelGauges:
+    """The read-model gauges, read at most once per `max_age` seconds however often they are
+    scraped: scrapes within the interval (and scrapes that arrive while a read runs, which wait for
+    it) are served the last reading. One per app (`create_app` keeps it on `app.state`)."""
+
+    def __init__(self, max_age: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self.reads = 0  # how many times the queries ran: for the tests and for curiosity
+        self._clock = clock
+        self._families: list[Metric] | None = None
+        self._read_at = 0.0
+        self._lock = asyncio.Lock()
+
+    def _fresh(self) -> list[Metric] | None:
+        if self._families is not None and self._clock() - self._read_at < self.max_age:
+            return self._families
+        return None
+
+    async def get(self, session: AsyncSession) -> list[Metric]:
+        if (families := self._fresh()) is not None:
+            return families
+        async with self._lock:
+            if (families := self._fresh()) is not None:
+                return families
+            families = await read_model_metrics(session)
+            self.reads += 1
+            self._families, self._read_at = families, self._clock()
+            return families
+
+
+async def render_metrics(gauges: ReadModelGauges, session: AsyncSession) -> bytes:
     """The process-wide counters followed by the read-model gauges, in the text format."""
     snapshot = CollectorRegistry(auto_describe=False)
-    snapshot.register(_Families(await read_model_metrics(session)))
+    snapshot.register(_Families(await gauges.get(session)))
     return generate_latest(REGISTRY) + generate_latest(snapshot)
 
 

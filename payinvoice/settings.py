@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8000"
     # How long one webhook delivery attempt may take before it counts as failed (and is retried).
     webhook_timeout_seconds: float = 10.0
+    # Merchants' URLs (webhook endpoints, the external credit check) must be https and reach only
+    # global unicast addresses (payinvoice/outbound.py). On: http and private addresses are allowed
+    # too, for local receivers (`make run`, the tests, the benchmark); never in production.
+    allow_private_urls: bool = False
     # Root log level; the API (at startup) and the worker log JSON lines to stderr.
     log_level: str = "INFO"
     # Port of the worker's Prometheus endpoint for the Temporal SDK's metrics; 0 turns it off.
@@ -61,6 +65,12 @@ class Settings(BaseSettings):
     require_secrets: bool = False
     # Largest request body the API reads; a larger one is answered 413 `payload_too_large`.
     max_body_bytes: int = 1024 * 1024
+    # `GET /metrics` answers 401 unless called with `Authorization: Bearer <this token>` (what
+    # Prometheus is given) or the admin key: there is deliberately no default.
+    metrics_token: SecretStr | None = None
+    # The read-model gauges of `/metrics` are read at most once per this many seconds (0: every
+    # scrape), so that a storm of scrapes runs their aggregate queries once per interval.
+    metrics_cache_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,7 @@ from payinvoice.domain.policy import CreditPolicy, limit_from_history
 from payinvoice.domain.status import BuyerStatus
 from payinvoice.ladders import ladder_document, ladder_from_request
 from payinvoice.views import buyer_out
+from services.pages import decode_cursor, encode_cursor
 from services.policies import policy_in_force
 
 MANUAL, POLICY = "manual", "policy"
@@ -154,14 +155,27 @@ async def update_buyer(
     return await buyer_out(session, buyer)
 
 
-async def credit_history(session: AsyncSession, merchant: Merchant, buyer_id: str) -> CreditHistory:
-    """Every change to the buyer's credit line with its reason, newest first."""
+async def credit_history(
+    session: AsyncSession, merchant: Merchant, buyer_id: str, *, limit: int, cursor: str | None
+) -> CreditHistory:
+    """Every change to the buyer's credit line with its reason, newest first, a page at a time."""
     buyer = await get_own_buyer(session, merchant, buyer_id)
-    events = await session.scalars(
-        select(CreditEvent)
-        .where(CreditEvent.buyer_id == buyer.id)
-        .order_by(CreditEvent.created_at.desc(), CreditEvent.key.desc())
+    query = select(CreditEvent).where(CreditEvent.buyer_id == buyer.id)
+    if cursor:
+        created, last_key = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                CreditEvent.created_at < created,
+                and_(CreditEvent.created_at == created, CreditEvent.key < last_key),
+            )
+        )
+    events = list(
+        await session.scalars(
+            query.order_by(CreditEvent.created_at.desc(), CreditEvent.key.desc()).limit(limit + 1)
+        )
     )
+    more = len(events) > limit
+    events = events[:limit]
 
     def money(minor: int | None) -> str | None:
         return None if minor is None else from_minor(minor, buyer.currency)
@@ -173,6 +187,6 @@ async def credit_history(session: AsyncSession, merchant: Merchant, buyer_id: st
                 invoice_id=e.invoice_id, created_at=e.created_at,
             )
             for e in events
-        ]
+        ],
+        next_cursor=encode_cursor(events[-1].created_at, events[-1].key) if more else None,
     )
-

@@ -30,6 +30,7 @@ from payinvoice.domain.instalments import parse_plan
 from payinvoice.domain.money import to_minor
 from payinvoice.domain.status import FINAL
 from services.invoices import live_invoice, stored_invoice
+from services.pages import decode_cursor, encode_cursor
 from services.temporal import update_invoice
 from workflows.invoice import InvoiceWorkflow
 
@@ -151,10 +152,22 @@ async def plan_instalments(
 
 
 async def events(
-    client: Client, session: AsyncSession, merchant: Merchant, invoice_id: str
-) -> list[InvoiceEvent]:
-    """The invoice's history, oldest first."""
-    return (await live_invoice(client, await stored_invoice(session, merchant, invoice_id, client))).events
+    client: Client, session: AsyncSession, merchant: Merchant, invoice_id: str, *, limit: int,
+    cursor: str | None,
+) -> tuple[list[InvoiceEvent], str | None]:
+    """The invoice's history, oldest first, a page at a time: the events after the cursor's (its
+    time and position, which an event keeps: events are only ever appended) and the next cursor."""
+    view = await live_invoice(client, await stored_invoice(session, merchant, invoice_id, client))
+    start = 0
+    if cursor:
+        at, position = decode_cursor(cursor)
+        if not position.isdigit() or int(position) >= len(view.events) or view.events[int(position)].at != at:
+            raise Refusal(ErrorType.INVALID_CURSOR, "cursor is not one this API returned for this invoice")
+        start = int(position) + 1
+    page = view.events[start : start + limit]
+    last = start + len(page) - 1
+    more = start + limit < len(view.events)
+    return page, encode_cursor(page[-1].at, str(last)) if more else None
 
 
 # The rules as they refuse a finished invoice (the ones that also take the clock get it here).

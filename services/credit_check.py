@@ -7,11 +7,15 @@ from payinvoice.contracts.schemas import CreditCheckSettingsIn, CreditCheckSetti
 from payinvoice.db.models import CreditCheckSettings, Merchant, utcnow
 from payinvoice.db.session import dialect_insert
 from payinvoice.domain.errors import ErrorType, Refusal
+from payinvoice.outbound import check_saved_url
+from payinvoice.settings import Settings
 
 
 async def set_credit_check(
-    session: AsyncSession, merchant: Merchant, body: CreditCheckSettingsIn
+    session: AsyncSession, settings: Settings, merchant: Merchant, body: CreditCheckSettingsIn
 ) -> CreditCheckSettingsOut:
+    """Refused (`url_not_allowed`) when the URL is not https or its host is not a global address."""
+    await check_saved_url(body.url, allow_private=settings.allow_private_urls)
     values = body.model_dump() | {"updated_at": utcnow()}
     # One atomic upsert, so two first-time PUTs racing cannot collide on the primary key.
     insert = dialect_insert(session, CreditCheckSettings).values(merchant_id=merchant.id, **values)

@@ -12,7 +12,6 @@ from payinvoice.documents import (
     InvoiceDocument,
     document_for,
     pdf_filename,
-    pdf_unavailable,
     render_pdf,
 )
 from payinvoice.domain.errors import ErrorType, Refusal
@@ -36,10 +35,7 @@ class PrintedPdf:
 
 
 async def invoice_pdf(document: InvoiceDocument) -> PrintedPdf:
-    """The invoice PDF; refused before the invoice is issued, or where WeasyPrint cannot run."""
+    """The invoice PDF; refused before the invoice is issued."""
     if document.invoice.number is None:
         raise Refusal(ErrorType.INVOICE_NOT_ISSUED, "the invoice has no number yet: nothing to print")
-    reason = pdf_unavailable()
-    if reason is not None:
-        raise Refusal(ErrorType.PDF_UNAVAILABLE, reason)
     return PrintedPdf(await asyncio.to_thread(render_pdf, document), pdf_filename(document.invoice))

@@ -1,6 +1,5 @@
 """Invoices: read from the read model (or from the workflow while it runs), voided, reviewed."""
 
-import base64
 import logging
 from datetime import UTC, datetime
 
@@ -15,11 +14,12 @@ from payinvoice.contracts import (
     from_document,
 )
 from payinvoice.db.models import Invoice, Merchant
-from payinvoice.domain.errors import ErrorType, Refusal, not_found
+from payinvoice.domain.errors import ErrorType, not_found
 from payinvoice.domain.reference import invoice_number_from_reference
 from payinvoice.domain.status import FINAL, InvoiceStatus
 from payinvoice.late_charges import as_of
 from payinvoice.rules import Action, allows, check_review, check_void
+from services.pages import decode_cursor, encode_cursor
 from services.temporal import query_invoice, started_invoice, update_invoice
 from workflows.invoice import InvoiceWorkflow
 
@@ -67,18 +67,6 @@ async def live_invoice(client: Client, view: InvoiceView) -> InvoiceView:
         # checkout is polled while its worker is busiest deciding; it saves its decision.)
         view = await query_invoice(client, view.invoice_id) or view
     return as_of(view, datetime.now(UTC))
-
-
-def encode_cursor(created_at: datetime, invoice_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{invoice_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        created, invoice_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(created), invoice_id
-    except ValueError:
-        raise Refusal(ErrorType.INVALID_CURSOR, "cursor is not one this API returned") from None
 
 
 async def list_invoices(

@@ -5,8 +5,9 @@ model and the credit line hold. One function for `GET /v1/ledger/check` and the 
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payinvoice.contracts import CHARGE_KINDS, PAID_KINDS, LedgerKind, from_document
@@ -28,58 +29,61 @@ class Difference:
     currency: str
 
 
-@dataclass
-class _FromLedger:
-    """One invoice's figures as the ledger has them."""
-
-    paid: int = 0
-    charges: int = 0  # fees and interest less credit notes and discount
-    to_balance: int = 0
+# Invoices read per round trip: the check streams them, however many a merchant has.
+CHUNK = 500
 
 
-async def _by_invoice(session: AsyncSession, merchant_id: str) -> dict[str, _FromLedger]:
-    rows = await session.execute(
-        select(LedgerEntry.invoice_id, LedgerEntry.kind, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.merchant_id == merchant_id, LedgerEntry.invoice_id.is_not(None))
-        .group_by(LedgerEntry.invoice_id, LedgerEntry.kind)
-    )
-    figures: dict[str, _FromLedger] = defaultdict(_FromLedger)
-    for invoice_id, kind, total in rows:
-        entry = figures[invoice_id]
-        if kind in PAID_KINDS:
-            entry.paid += int(total)
-        elif kind in CHARGE_KINDS:
-            entry.charges += int(total)
-        elif kind == LedgerKind.TO_BALANCE:
-            entry.to_balance += int(total)
-    return figures
+def _ledger_sum(kinds: list[str]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((LedgerEntry.kind.in_(kinds), LedgerEntry.amount), else_=0)), 0)
 
 
 async def ledger_differences(session: AsyncSession, merchant_id: str) -> list[Difference]:
-    """Every difference between the ledger and the read model of one merchant; [] when they agree."""
-    ledger = await _by_invoice(session, merchant_id)
+    """Every difference between the ledger and the read model of one merchant; [] when they agree.
+
+    The invoices are streamed in chunks of `CHUNK` beside their ledger sums (one query, an outer
+    join on the ledger grouped by invoice), so the check holds one chunk at a time, not the book."""
+    ledger = (
+        select(
+            LedgerEntry.invoice_id.label("invoice_id"),
+            _ledger_sum([str(k) for k in PAID_KINDS]).label("paid"),
+            _ledger_sum([str(k) for k in CHARGE_KINDS]).label("charges"),
+            _ledger_sum([str(LedgerKind.TO_BALANCE)]).label("to_balance"),
+        )
+        .where(LedgerEntry.merchant_id == merchant_id, LedgerEntry.invoice_id.is_not(None))
+        .group_by(LedgerEntry.invoice_id)
+        .subquery()
+    )
     differences: list[Difference] = []
     exposure: dict[str, int] = defaultdict(int)
-    invoices = await session.scalars(
-        select(Invoice).where(Invoice.merchant_id == merchant_id).order_by(Invoice.created_at, Invoice.id)
+    rows = await session.stream(
+        select(Invoice, ledger.c.paid, ledger.c.charges, ledger.c.to_balance)
+        .outerjoin(ledger, ledger.c.invoice_id == Invoice.id)
+        .where(Invoice.merchant_id == merchant_id)
+        .order_by(Invoice.created_at, Invoice.id)
+        .execution_options(yield_per=CHUNK)
     )
-    for row in invoices:
+    async for row, paid, charges, to_balance in rows:
         view = from_document(row.document)
-        figures = ledger.get(row.id, _FromLedger())
-        due = amount_due(row.total + figures.charges, figures.paid)
+        paid, charges, to_balance = int(paid or 0), int(charges or 0), int(to_balance or 0)
+        due = amount_due(row.total + charges, paid)
         compared = (
-            ("amount_paid", view.amount_paid, figures.paid),
-            ("charged", view.charged(), row.total + figures.charges),
+            ("amount_paid", view.amount_paid, paid),
+            ("charged", view.charged(), row.total + charges),
             ("amount_due", row.amount_due, due),
-            ("credited_to_balance", view.to_balance, figures.to_balance),
+            ("credited_to_balance", view.to_balance, to_balance),
         )
         for field, recorded, from_ledger in compared:
             if recorded != from_ledger:
                 differences.append(Difference("invoice", row.id, field, recorded, from_ledger, row.currency))
         if row.status in EXPOSED:
             exposure[row.buyer_id] += due
-    buyers = await session.scalars(select(Buyer).where(Buyer.merchant_id == merchant_id).order_by(Buyer.id))
-    for buyer in buyers:
+    buyers = await session.stream_scalars(
+        select(Buyer)
+        .where(Buyer.merchant_id == merchant_id)
+        .order_by(Buyer.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    async for buyer in buyers:
         if buyer.exposure != exposure[buyer.id]:
             differences.append(
                 Difference("buyer", buyer.id, "exposure", buyer.exposure, exposure[buyer.id], buyer.currency)

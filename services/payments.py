@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 from payinvoice.contracts import InvoiceView, RecordPaymentInput
@@ -111,31 +112,85 @@ async def report_settlement(
 ) -> Settled:
     """Apply a settlement a processor reported, once: the same settlement_id again answers the
     invoice as it stands; with another body it is refused. The settlement id is the payment id:
-    the same money reported again, here or through the payments endpoint, is applied once."""
+    the same money reported again, here or through the payments endpoint, is applied once.
+
+    The id is claimed before anything is applied (`_claim`: insert, then read back), so of two
+    bodies under one id arriving at once exactly one is applied and the other is a 409, and the
+    same body twice at once is one payment (the second finds the claim and hands the workflow the
+    same payment id, which it applies once). A claim says "this id means this body", not "this
+    was applied": a replay with the same body therefore drives the payment again, which is a no-op
+    when it was applied and completes it when the first attempt died between claim and apply. A
+    settlement refused (by the use case or by the workflow) gives its claim back, so a corrected
+    body under the same id is applied rather than swallowed as a conflict."""
     body_hash = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-    seen = await session.get(ProcessorSettlement, (merchant.id, body.settlement_id))
-    if seen is not None:
-        if seen.body_hash != body_hash:
-            raise Refusal(ErrorType.SETTLEMENT_CONFLICT, "this settlement_id was reported with another body")
-        view = await stored_invoice(session, merchant, seen.invoice_id, client)
-        return Settled(Applied(view), duplicate=True)
-    view = await _settled_invoice(session, merchant, body)
-    payment = payment_input(
-        view, payment_id=body.settlement_id, amount=body.amount, currency=body.currency,
-        paid_at=body.paid_at, method=body.method,
-    )
-    await session.close()  # a processor's burst must not hold the pool while workers answer
-    applied = await apply_payment(client, session, merchant, view, payment, accept_timeout)
-    await session.execute(
+    view = await _settled_invoice(session, merchant, body)  # an unknown invoice claims nothing
+    claimed = await _claim(session, merchant, body.settlement_id, body_hash, view.invoice_id)
+    if claimed.invoice_id != view.invoice_id:  # replayed after its reference moved: the claim's
+        view = await stored_invoice(session, merchant, claimed.invoice_id)
+    if any(p.payment_id == body.settlement_id for p in view.payments + view.unapplied_payments):
+        return Settled(Applied(await live_invoice(client, view)), duplicate=True)
+    try:
+        payment = payment_input(
+            view, payment_id=body.settlement_id, amount=body.amount, currency=body.currency,
+            paid_at=body.paid_at, method=body.method,
+        )
+        await session.close()  # a processor's burst must not hold the pool while workers answer
+        applied = await apply_payment(client, session, merchant, view, payment, accept_timeout)
+    except (Refusal, WorkflowUpdateFailedError):
+        await _release(session, merchant, body.settlement_id, body_hash)
+        raise
+    return Settled(applied, duplicate=not claimed.new)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    invoice_id: str
+    new: bool  # this request inserted it
+
+
+async def _claim(
+    session: AsyncSession, merchant: Merchant, settlement_id: str, body_hash: str, invoice_id: str
+) -> _Claim:
+    """Insert the settlement's row (or find the one there) and commit at once: another body under
+    the same id is refused, whichever request inserted first."""
+    inserted = await session.execute(
         dialect_insert(session, ProcessorSettlement)
         .values(
-            merchant_id=merchant.id, settlement_id=body.settlement_id, invoice_id=applied.view.invoice_id,
-            body_hash=body_hash,
+            merchant_id=merchant.id, settlement_id=settlement_id, invoice_id=invoice_id, body_hash=body_hash
         )
         .on_conflict_do_nothing()
+        .returning(ProcessorSettlement.settlement_id)
+    )
+    new = inserted.first() is not None
+    await session.commit()  # short: a concurrent insert of the same id waits for this commit only
+    if new:
+        return _Claim(invoice_id, new=True)
+    seen = (
+        await session.execute(
+            select(ProcessorSettlement.body_hash, ProcessorSettlement.invoice_id).where(
+                ProcessorSettlement.merchant_id == merchant.id,
+                ProcessorSettlement.settlement_id == settlement_id,
+            )
+        )
+    ).first()
+    if seen is None:  # claimed and given back (refused) between our insert and this read
+        return await _claim(session, merchant, settlement_id, body_hash, invoice_id)
+    if seen.body_hash != body_hash:
+        raise Refusal(ErrorType.SETTLEMENT_CONFLICT, "this settlement_id was reported with another body")
+    return _Claim(seen.invoice_id, new=False)
+
+
+async def _release(session: AsyncSession, merchant: Merchant, settlement_id: str, body_hash: str) -> None:
+    """Give back the claim of a refused settlement (its payment was not recorded)."""
+    await session.rollback()
+    await session.execute(
+        delete(ProcessorSettlement).where(
+            ProcessorSettlement.merchant_id == merchant.id,
+            ProcessorSettlement.settlement_id == settlement_id,
+            ProcessorSettlement.body_hash == body_hash,
+        )
     )
     await session.commit()
-    return Settled(applied, duplicate=False)
 
 
 async def _settled_invoice(session: AsyncSession, merchant: Merchant, body: SettlementIn) -> InvoiceView:

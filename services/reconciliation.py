@@ -9,11 +9,11 @@ count once) instead of matching the entry afresh. No transaction is held while a
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -248,13 +248,23 @@ def _key(entry: StatementEntry) -> tuple[str, str]:
 async def _known(
     session: AsyncSession, merchant: Merchant, entries: Sequence[StatementEntry]
 ) -> dict[tuple[str, str], BankEntry]:
-    refs = {e.entry_ref for e in entries}
-    if not refs:
-        return {}
-    rows = await session.scalars(
-        select(BankEntry).where(BankEntry.merchant_id == merchant.id, BankEntry.entry_ref.in_(refs))
-    )
-    return {(r.account, r.entry_ref): r for r in rows}
+    known: dict[tuple[str, str], BankEntry] = {}
+    for refs in _chunks(sorted({e.entry_ref for e in entries})):
+        rows = await session.scalars(
+            select(BankEntry).where(BankEntry.merchant_id == merchant.id, BankEntry.entry_ref.in_(refs))
+        )
+        known.update(((r.account, r.entry_ref), r) for r in rows)
+    return known
+
+
+# Values bound in one IN list at most: PostgreSQL (asyncpg) takes 32,767 parameters a statement,
+# and a statement may carry tens of thousands of entries.
+IN_CHUNK = 5000
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
 
 
 async def _stored(session: AsyncSession, merchant: Merchant, entry: StatementEntry) -> BankEntry:
@@ -282,23 +292,22 @@ async def _candidates(
         numbers.update(invoice_numbers_in(entry.remittance))
         numbers.update(n for r in creditor_references(entry) if (n := invoice_number_from_reference(r)))
     debtors = {b.buyer_id for e in entries for b in identified_buyers(e, buyers)}
-    wanted = []
-    if numbers:
-        wanted.append(Invoice.number.in_(numbers))
-    if debtors:
-        wanted.append(and_(Invoice.buyer_id.in_(debtors), Invoice.status.in_(PAYABLE)))
-    if not wanted:
-        return {}, buyers
-    invoices = await session.scalars(select(Invoice).where(Invoice.merchant_id == merchant.id, or_(*wanted)))
-    candidates = {
-        i.id: InvoiceCandidate(
-            invoice_id=i.id, number=i.number, payment_reference=i.document.get("payment_reference"),
-            buyer_id=i.buyer_id, currency=i.currency, amount_due=i.amount_due, status=i.status,
-            created_at=i.created_at,
-        )
-        for i in invoices
-    }
-    return candidates, buyers
+    wanted = [Invoice.number.in_(chunk) for chunk in _chunks(sorted(numbers))]
+    wanted += [
+        and_(Invoice.buyer_id.in_(chunk), Invoice.status.in_(PAYABLE)) for chunk in _chunks(sorted(debtors))
+    ]
+    candidates: dict[str, InvoiceCandidate] = {}
+    for condition in wanted:  # one query per chunk of numbers or debtors
+        invoices = await session.scalars(select(Invoice).where(Invoice.merchant_id == merchant.id, condition))
+        candidates.update(
+            (i.id, InvoiceCandidate(
+                invoice_id=i.id, number=i.number, payment_reference=i.document.get("payment_reference"),
+                buyer_id=i.buyer_id, currency=i.currency, amount_due=i.amount_due, status=i.status,
+                created_at=i.created_at,
+            ))
+            for i in invoices
+        )  # fmt: skip
+    return dict(sorted(candidates.items(), key=lambda item: (item[1].created_at, item[0]))), buyers
 
 
 def _candidate_after(candidate: InvoiceCandidate, view: InvoiceView) -> InvoiceCandidate:

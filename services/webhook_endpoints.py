@@ -20,6 +20,7 @@ from payinvoice.contracts.schemas import (
 from payinvoice.db.models import Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from payinvoice.db.outbox import Outgoing, enqueue_deliveries
 from payinvoice.domain.errors import ErrorType, not_found
+from payinvoice.outbound import check_saved_url
 from payinvoice.settings import Settings
 from payinvoice.webhooks import new_secret
 
@@ -74,9 +75,11 @@ async def _deliveries(
 
 
 async def create_endpoint(
-    session: AsyncSession, merchant: Merchant, body: WebhookEndpointIn
+    session: AsyncSession, settings: Settings, merchant: Merchant, body: WebhookEndpointIn
 ) -> WebhookEndpointCreated:
-    """A new endpoint, enabled, with a fresh signing secret: the only time the secret is shown."""
+    """A new endpoint, enabled, with a fresh signing secret: the only time the secret is shown.
+    Refused (`url_not_allowed`) when its URL is not https or its host is not a global address."""
+    await check_saved_url(body.url, allow_private=settings.allow_private_urls)
     endpoint = WebhookEndpoint(
         id=str(uuid.uuid4()), merchant_id=merchant.id, url=body.url, events=body.events,
         secret=new_secret(), status="enabled",

@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -29,6 +30,7 @@ from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.search import SEARCH_ATTRIBUTES
 from payinvoice.settings import Settings
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
+from tests.utils.parts import require, under_ci
 from worker import Workers, build_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +46,9 @@ SHUTDOWN_SECONDS = 20.0
 
 def _database_params() -> list[Any]:
     params: list[Any] = ["sqlite"]
-    if os.environ.get("PAYINVOICE_TEST_DATABASE_URL"):
+    # Under CI=true PostgreSQL is part of the matrix whether or not its URL is set: the
+    # `database_url` fixture then fails (tests/utils/parts.py) instead of leaving it out.
+    if os.environ.get("PAYINVOICE_TEST_DATABASE_URL") or under_ci():
         params.append("postgresql")
     return params
 
@@ -134,12 +138,18 @@ async def database_url(
         await asyncio.to_thread(_migrate, url)
         yield url
         return
+    configured = os.environ.get("PAYINVOICE_TEST_DATABASE_URL", "")
+    require("PostgreSQL", bool(configured), "PAYINVOICE_TEST_DATABASE_URL is not set")
     # A database per run, so that concurrent runs on one server never see each other.
-    server = make_url(Settings(database_url=os.environ["PAYINVOICE_TEST_DATABASE_URL"]).database_url)
+    server = make_url(Settings(database_url=configured).database_url)
     name = f"payinvoice_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except (OSError, SQLAlchemyError) as error:
+        await admin.dispose()
+        require("PostgreSQL", False, f"{server.render_as_string()} is unreachable: {error!r}"[:400])
     url = server.set(database=name).render_as_string(hide_password=False)
     await asyncio.to_thread(_migrate, url)
     yield url
@@ -171,6 +181,7 @@ def settings_factory(
             "day_seconds": TEST_DAY_SECONDS,
             "decision_timeout_seconds": 10,
             "workflow_sandbox": True,  # a workflow reaching for I/O or clocks fails its test
+            "allow_private_urls": True,  # the receivers the tests call listen on 127.0.0.1
         }
         values.update(overrides)
         return Settings(**values)

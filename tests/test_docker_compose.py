@@ -5,7 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.utils.parts import require
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -13,8 +13,8 @@ SERVICES = {"postgres", "temporal", "temporal-ui", "mailcatcher", "migrate", "ap
 
 
 def _docker_compose(*args: str) -> subprocess.CompletedProcess[str]:
-    if shutil.which("docker-compose") is None:
-        pytest.skip("docker-compose is not installed")
+    installed = shutil.which("docker-compose") is not None
+    require("docker-compose", installed, "the docker-compose binary is not installed")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAYINVOICE_")}
     return subprocess.run(
         ["docker-compose", *args],

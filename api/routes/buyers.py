@@ -3,8 +3,10 @@
 from fastapi import APIRouter, status
 
 from api.deps import CurrentMerchant, SessionDep
+from api.paging import PageCursor, PageLimit
 from payinvoice.contracts.schemas import BuyerCreate, BuyerOut, BuyerUpdate, CreditHistory
 from services import buyers
+from services.pages import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/buyers", tags=["buyers"])
 
@@ -27,6 +29,10 @@ async def update_buyer(
 
 
 @router.get("/{buyer_id}/credit/history", response_model=CreditHistory)
-async def credit_history(buyer_id: str, session: SessionDep, merchant: CurrentMerchant) -> CreditHistory:
-    """Every change to the buyer's credit line with its reason, newest first."""
-    return await buyers.credit_history(session, merchant, buyer_id)
+async def credit_history(
+    buyer_id: str, session: SessionDep, merchant: CurrentMerchant,
+    limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None,
+) -> CreditHistory:
+    """Every change to the buyer's credit line with its reason, newest first, a page at a time:
+    `next_cursor` (null on the last page) fetches the next."""
+    return await buyers.credit_history(session, merchant, buyer_id, limit=limit, cursor=cursor)

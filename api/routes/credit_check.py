@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentMerchant, SessionDep
+from api.deps import CurrentMerchant, SessionDep, SettingsDep
 from payinvoice.contracts.schemas import CreditCheckSettingsIn, CreditCheckSettingsOut
 from services import credit_check
 
@@ -11,9 +11,9 @@ router = APIRouter(prefix="/v1/settings/credit-check", tags=["settings"])
 
 @router.put("", response_model=CreditCheckSettingsOut)
 async def put_credit_check(
-    body: CreditCheckSettingsIn, session: SessionDep, merchant: CurrentMerchant
+    body: CreditCheckSettingsIn, session: SessionDep, merchant: CurrentMerchant, settings: SettingsDep
 ) -> CreditCheckSettingsOut:
-    return await credit_check.set_credit_check(session, merchant, body)
+    return await credit_check.set_credit_check(session, settings, merchant, body)
 
 
 @router.get("", response_model=CreditCheckSettingsOut)

@@ -4,6 +4,7 @@ history of events. The use cases are in services/changes.py."""
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentCaller, CurrentMerchant, SessionDep, SettingsDep, TemporalDep
+from api.paging import PageCursor, PageLimit
 from payinvoice.contracts import Actor, to_document
 from payinvoice.contracts.schemas import (
     UNSTORABLE,
@@ -11,6 +12,7 @@ from payinvoice.contracts.schemas import (
     ExtendIn,
     InstalmentIn,
     InvoiceEventOut,
+    InvoiceEventPage,
     InvoiceOut,
     PauseIn,
     PromiseIn,
@@ -19,6 +21,7 @@ from payinvoice.contracts.schemas import (
 from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.views import invoice_out
 from services import changes
+from services.pages import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
@@ -103,10 +106,15 @@ async def plan_instalments(
     return invoice_out(view, settings.public_url)
 
 
-@router.get("/{invoice_id}/events", response_model=list[InvoiceEventOut])
+@router.get("/{invoice_id}/events", response_model=InvoiceEventPage)
 async def invoice_events(
-    invoice_id: str, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep
-) -> list[InvoiceEventOut]:
-    """The invoice's history, oldest first: `{at, kind, who: {role, key_id}, details}`."""
-    events = await changes.events(client, session, merchant, invoice_id)
-    return [InvoiceEventOut.model_validate(to_document(event)) for event in events]
+    invoice_id: str, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep,
+    limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None,
+) -> InvoiceEventPage:
+    """The invoice's history, oldest first, a page at a time: `{data: [{at, kind, who: {role,
+    key_id}, details}], next_cursor}` (`next_cursor` null on the last page)."""
+    events, next_cursor = await changes.events(
+        client, session, merchant, invoice_id, limit=limit, cursor=cursor
+    )
+    data = [InvoiceEventOut.model_validate(to_document(event)) for event in events]
+    return InvoiceEventPage(data=data, next_cursor=next_cursor)

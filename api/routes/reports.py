@@ -9,11 +9,13 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BeforeValidator
 
 from api.deps import CurrentMerchant, SessionDep
+from api.paging import PageCursor, PageLimit
 from api.responses import csv_openapi, csv_response, wants_csv
 from payinvoice.contracts.schemas import OPTIONAL_CURRENCIES
 from payinvoice.domain.money import exponent
+from services.pages import DEFAULT_LIMIT
 from services.reports.aging import AgingReport, aging_report_csv, build_aging_report
-from services.reports.credit import CreditReport, build_credit_report, credit_report_csv
+from services.reports.credit import CreditReport, build_credit_report, credit_report_csv_whole
 from services.reports.dso import DEFAULT_DAYS, MAX_DAYS, DsoReport, build_dso_report, dso_report_csv
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -56,14 +58,15 @@ def _currency(value: str | None) -> str | None:
     responses=csv_openapi("The report; as CSV, one row per buyer, with `Accept: text/csv`."),
 )
 async def credit_report(
-    session: SessionDep, merchant: CurrentMerchant, accept: Accept = None
+    session: SessionDep, merchant: CurrentMerchant, accept: Accept = None,
+    limit: PageLimit = DEFAULT_LIMIT, cursor: PageCursor = None,
 ) -> CreditReport | Response:
-    """Every buyer's credit line, payment record and flags, most used credit first, with totals
-    per currency."""
-    report = await build_credit_report(session, merchant.id)
+    """Every buyer's credit line, payment record and flags, most used credit first, a page at a
+    time (`{data, next_cursor, totals}`), with totals per currency over every buyer. The CSV
+    export (`Accept: text/csv`) is the whole report, whatever `limit` says."""
     if wants_csv(accept):
-        return csv_response(credit_report_csv(report.buyers), "credit-report.csv")
-    return report
+        return csv_response(await credit_report_csv_whole(session, merchant.id), "credit-report.csv")
+    return await build_credit_report(session, merchant.id, limit=limit, cursor=cursor)
 
 
 @router.get(

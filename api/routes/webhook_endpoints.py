@@ -21,9 +21,9 @@ router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookEndpointCreated)
 async def create_endpoint(
-    body: WebhookEndpointIn, session: SessionDep, merchant: CurrentMerchant
+    body: WebhookEndpointIn, session: SessionDep, merchant: CurrentMerchant, settings: SettingsDep
 ) -> WebhookEndpointCreated:
-    return await webhook_endpoints.create_endpoint(session, merchant, body)
+    return await webhook_endpoints.create_endpoint(session, settings, merchant, body)
 
 
 @router.get("", response_model=WebhookEndpointList)

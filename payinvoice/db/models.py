@@ -230,15 +230,16 @@ class SentEmail(Base):
 
 
 class InvoicePdf(Base):
-    """The latest invoice PDF an email carried, with the SHA-256 of the HTML it was printed from:
-    while the invoice's HTML hashes the same, its reminders attach these bytes instead of
-    printing again (the renderer's cost: docs/performance.md)."""
+    """The latest invoice PDF an email carried, with the SHA-256 of what it was printed from (the
+    template and its input, `payinvoice.documents.pdf_sha256`): while that hashes the same, its
+    reminders attach these bytes instead of printing again (the renderer's cost: docs/performance.md)."""
 
     __tablename__ = "invoice_pdfs"
 
     # No foreign key, like every table keyed by an invoice id: the aging benchmark drops and
     # rebuilds the invoices' keys around its bulk load.
     invoice_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # The SHA-256 of what the PDF was printed from (its template and input; once its HTML).
     html_sha256: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -364,7 +365,8 @@ class WebhookDelivery(Base):
 
 
 class WebhookAttempt(Base):
-    """One HTTP attempt of a delivery and what the endpoint answered (body truncated)."""
+    """One HTTP attempt of a delivery: its status code and, of a 2xx answer only, the start of
+    the body (payinvoice/outbound.py's `reply_excerpt`)."""
 
     __tablename__ = "webhook_attempts"
 

@@ -27,6 +27,7 @@ class ErrorType(StrEnum):
     INVALID_LATE_INTEREST = "invalid_late_interest"
     INVALID_DISCOUNT = "invalid_discount"
     INVALID_STATEMENT = "invalid_statement"
+    URL_NOT_ALLOWED = "url_not_allowed"
     INVALID_PAYLOAD = "invalid_payload"
     INVALID_SIGNATURE = "invalid_signature"
     UNDECODABLE_PAYLOAD = "undecodable_payload"
@@ -84,7 +85,6 @@ class ErrorType(StrEnum):
     CREDIT_CHECK_NOT_CONFIGURED = "credit_check_not_configured"
     CODEC_DISABLED = "codec_disabled"
     # A part payinvoice depends on is away, or a fault of our own.
-    PDF_UNAVAILABLE = "pdf_unavailable"
     SERVICE_UNAVAILABLE = "service_unavailable"
     INTERNAL_ERROR = "internal_error"
 

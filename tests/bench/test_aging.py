@@ -9,7 +9,8 @@ import pytest
 from bench.aging import aging
 
 pytestmark = pytest.mark.skipif(
-    not os.environ.get("PAYINVOICE_TEST_DATABASE_URL"), reason="the aging benchmark runs on PostgreSQL"
+    not os.environ.get("PAYINVOICE_TEST_DATABASE_URL"),
+    reason="by design: the aging benchmark runs on PostgreSQL only (PAYINVOICE_TEST_DATABASE_URL)",
 )
 
 

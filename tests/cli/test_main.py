@@ -5,6 +5,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from cli.main import run
@@ -12,6 +13,7 @@ from dev.mailsink import MailSink
 from payinvoice.settings import Settings
 from tests.utils.camt053 import Entry, camt053
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
+from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, mails_arrive, mails_to
 from tests.utils.webhook_receiver import Received, WebhookReceiver
 
@@ -109,7 +111,10 @@ async def test_check_ledger_finds_no_difference_for_a_merchant_with_payments(
     buyer = await create_buyer(api, key)
     invoice = (await checkout(api, key, buyer["id"])).json()
     body = {"payment_id": "pay-1", "amount": "19.00", "currency": "EUR"}
-    await api.post(f"/v1/invoices/{invoice['id']}/payments", json=body, headers=auth(key))
+    paid = await api.post(f"/v1/invoices/{invoice['id']}/payments", json=body, headers=auth(key))
+    # The payment was applied first: a merchant with nothing in its ledger would agree too.
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["amount_paid"], paid.json()["amount_due"]) == ("19.00", "100.00")
 
     status, check = await run(["check-ledger", merchant["id"]], cli_settings)
 
@@ -156,7 +161,8 @@ async def _arrived(receiver: WebhookReceiver, count: int) -> list[Received] | No
 
 
 async def test_resend_reminder_sends_a_sent_reminder_again_as_a_new_message(
-    api_factory: Callable[..., httpx.AsyncClient], cli_settings: Settings, mail: MailSink
+    api_factory: Callable[..., httpx.AsyncClient], cli_settings: Settings, mail: MailSink,
+    temporal_client: Client,
 ) -> None:
     async with api_factory(day_seconds=0.05) as fast:
         key = await create_merchant(fast)
@@ -181,3 +187,4 @@ async def test_resend_reminder_sends_a_sent_reminder_again_as_a_new_message(
     assert [m["X-Reminder-Stage"] for m in again] == ["upcoming"]
     assert again[0]["Message-ID"] != upcoming["Message-ID"]
     assert refused == 2 and "was not sent" in output["error"]
+    await record_history(temporal_client, invoice["workflow_id"], "reminder_resent")

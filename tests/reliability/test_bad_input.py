@@ -29,7 +29,7 @@ async def nothing_stored(api: httpx.AsyncClient, key: str) -> None:
     """The merchant has no buyer and no invoice."""
     report = await api.get("/v1/reports/credit", headers=auth(key))
     assert report.status_code == 200, report.text
-    assert report.json()["buyers"] == []
+    assert report.json()["data"] == []
     listed = await api.get("/v1/invoices", headers=auth(key))
     assert listed.status_code == 200, listed.text
     assert listed.json()["data"] == []

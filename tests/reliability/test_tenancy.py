@@ -46,7 +46,10 @@ EXEMPT: dict[Endpoint, str] = {
     (
         "GET",
         "/metrics",
-    ): "Prometheus scrape: aggregate labels only, no ids (tests/api/routes/test_metrics.py)",
+    ): (
+        "Prometheus scrape: the metrics token or the admin key, aggregate labels only, no ids "
+        "(tests/api/routes/test_metrics.py)"
+    ),
     ("GET", "/codec/login"): "the codec's own sign-in page (tests/api/routes/test_codec_server.py)",
     ("POST", "/codec/login"): "the codec's own sign-in (tests/api/routes/test_codec_server.py)",
     ("GET", "/codec/login/done"): "the codec's own sign-in (tests/api/routes/test_codec_server.py)",

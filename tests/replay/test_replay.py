@@ -13,6 +13,7 @@ from tests.utils.histories import HISTORIES
 from workflows.charges import LATE_FEE_PATCH
 from workflows.effects import MAIL_QUEUE_PATCH, NOTICE_QUEUE_PATCH
 from workflows.invoice import NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
+from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 RECORDED: dict[str, Any] = {
     path.stem: json.loads(path.read_text()) for path in sorted(HISTORIES.glob("*.json"))
@@ -29,6 +30,54 @@ def test_every_lifecycle_path_has_a_recorded_history() -> None:
     assert {"paid_numbered_at_approval", "approved_after_review"} <= set(RECORDED)
     # Every email after the invoice email on the notice queue (NOTICE_QUEUE_PATCH).
     assert "full_ladder_then_paid_on_notice_queue" in RECORDED
+    # Each way money or a change reaches an invoice: a credit note, mark-paid, a promise, a
+    # resolved dispute, a resent reminder, a payment by signal (no worker took the update), the
+    # early-payment discount and late interest.
+    assert {
+        "paid_by_credit_note", "marked_paid_refunded_then_credited", "promise_kept", "dispute_resolved",
+        "reminder_resent", "paid_by_payment_reported_signal", "paid_with_early_payment_discount",
+        "late_interest_paid",
+    } <= set(RECORDED)
+    # The other workflow: webhook deliveries, with a failed attempt and its back-off timer.
+    assert "webhook_delivered_after_a_failure" in RECORDED
+
+
+def test_each_recorded_path_went_the_way_its_name_says() -> None:
+    """A recording made from a test that went another way (a refused update, a payment taken by
+    update instead of signal) would replay fine and cover nothing."""
+    assert "payment_reported" in _signals("paid_by_payment_reported_signal")
+    assert "payment_reported" not in _signals("paid_in_two_parts")
+    for name, update in [
+        ("paid_by_credit_note", "credit"), ("marked_paid_refunded_then_credited", "mark_paid"),
+        ("promise_kept", "promise"), ("dispute_resolved", "resolve_dispute"),
+        ("reminder_resent", "resend_reminder"),
+    ]:
+        assert update in _updates(name), (name, _updates(name))
+    assert _workflow_type("webhook_delivered_after_a_failure") == "WebhookDeliveryWorkflow"
+    assert _activities("webhook_delivered_after_a_failure").count("deliver_webhook") >= 2
+
+
+def _events(name: str, key: str) -> list[dict[str, Any]]:
+    return [e[key] for e in RECORDED[name]["history"]["events"] if key in e]
+
+
+def _signals(name: str) -> list[str]:
+    return [e["signalName"] for e in _events(name, "workflowExecutionSignaledEventAttributes")]
+
+
+def _updates(name: str) -> list[str]:
+    return [
+        e["acceptedRequest"]["input"]["name"]
+        for e in _events(name, "workflowExecutionUpdateAcceptedEventAttributes")
+    ]
+
+
+def _activities(name: str) -> list[str]:
+    return [e["activityType"]["name"] for e in _events(name, "activityTaskScheduledEventAttributes")]
+
+
+def _workflow_type(name: str) -> str:
+    return _events(name, "workflowExecutionStartedEventAttributes")[0]["workflowType"]["name"]
 
 
 def _patches(name: str) -> set[str]:
@@ -114,4 +163,4 @@ async def test_recorded_history_replays_without_nondeterminism(name: str) -> Non
     recorded = RECORDED[name]
     history = WorkflowHistory.from_json(recorded["workflow_id"], recorded["history"])
 
-    await Replayer(workflows=[InvoiceWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow]).replay_workflow(history)

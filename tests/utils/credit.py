@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.utils.factories import auth, buyer_body, get_ok, put_ok
+from tests.utils.pages import every_item
 from tests.utils.waiting import eventually
 
 POLICY = "/v1/settings/credit-policy"
@@ -68,7 +69,7 @@ async def patch_buyer(api: httpx.AsyncClient, key: str, buyer_id: str, **fields:
 
 async def credit_history(api: httpx.AsyncClient, key: str, buyer_id: str) -> list[dict[str, Any]]:
     """The buyer's credit events, newest first."""
-    return (await get_ok(api, key, f"/v1/buyers/{buyer_id}/credit/history"))["data"]
+    return await every_item(api, key, f"/v1/buyers/{buyer_id}/credit/history", limit=200)
 
 
 async def get_invoice(api: httpx.AsyncClient, key: str, invoice_id: str) -> dict[str, Any]:

@@ -1,15 +1,8 @@
-"""Reading invoice PDFs back in tests, and skipping where WeasyPrint cannot run."""
+"""Reading invoice PDFs back in tests."""
 
 import io
 
-import pytest
 from pypdf import PdfReader
-
-from payinvoice.documents import pdf_unavailable
-
-needs_pdf = pytest.mark.skipif(
-    pdf_unavailable() is not None, reason=f"no invoice PDFs on this machine: {pdf_unavailable()}"
-)
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -20,14 +13,16 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def text_positions(pdf: bytes) -> dict[str, tuple[float, float]]:
-    """Where each piece of text of the first page starts first: (x, y), y growing down the page
-    (WeasyPrint's pages flip the PDF's axis)."""
+    """Where each piece of text of the first page starts first: (x, y) in points, y growing down
+    the page as one reads it (the PDF's own axis grows up)."""
     reader = PdfReader(io.BytesIO(pdf))
+    height = float(reader.pages[0].mediabox.height)
     positions: dict[str, tuple[float, float]] = {}
 
     def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
         if text.strip():
-            positions.setdefault(text.strip().replace("\xa0", " "), (cm[4] + tm[4], cm[5] + tm[5]))
+            at = (cm[4] + tm[4], height - (cm[5] + tm[5]))
+            positions.setdefault(text.strip().replace("\xa0", " "), at)
 
     reader.pages[0].extract_text(visitor_text=visit)
     return positions

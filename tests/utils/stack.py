@@ -82,6 +82,7 @@ class ServiceStack:
             "temporal_namespace": NAMESPACE, "temporal_task_queue": TASK_QUEUE,
             "smtp_host": "127.0.0.1", "smtp_port": str(self.smtp_port), "admin_key": self.admin_key,
             "public_url": self.api_url, "worker_metrics_port": "0", "log_level": "WARNING",
+            "allow_private_urls": "true",  # the receivers these stacks call listen on 127.0.0.1
         } | self.settings  # fmt: skip
         env.update({f"PAYINVOICE_{key.upper()}": value for key, value in values.items()})
         return env

@@ -41,6 +41,13 @@ def mails_to(sink: MailSink, address: str) -> list[EmailMessage]:
     return [m for m in sink.received() if address in m["To"]]
 
 
+async def late_duplicates_arrive(day_seconds: float, days: int = 5, at_least: float = 2.0) -> None:
+    """Wait before asserting that an email went out exactly once: `days` days of the invoice's
+    clock, and at least `at_least` seconds (a send retried by Temporal comes a second or more
+    after the attempt that delivered it), so that a late duplicate would have arrived."""
+    await asyncio.sleep(max(days * day_seconds, at_least))
+
+
 async def mails_arrive(
     sink: MailSink, address: str, count: int, within: float = 20.0
 ) -> list[EmailMessage]:

@@ -25,6 +25,7 @@ class Answer:
     status: int = 200
     delay: float = 0.0  # seconds before answering; longer than the sender waits is a timeout
     body: bytes = b'{"ok":true}'
+    location: str | None = None  # a Location header: with a 3xx status, a redirect
 
 
 @dataclass
@@ -131,6 +132,8 @@ class WebhookReceiver:
             handler.send_response(answer.status)
             handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(answer.body)))
+            if answer.location is not None:
+                handler.send_header("Location", answer.location)
             handler.end_headers()
             handler.wfile.write(answer.body)
         except OSError:

@@ -15,7 +15,8 @@ from tests.utils.clients import api_with
 from tests.utils.dunning import current, days_after_issue, issue_on_ladder, reminders_reach, stage
 from tests.utils.factories import auth, error_code, post_payment
 from tests.utils.histories import record_history
-from tests.utils.waiting import eventually, invoice_reaches, mails_to
+from tests.utils.pages import every_item
+from tests.utils.waiting import eventually, invoice_reaches, late_duplicates_arrive, mails_to
 
 DAY = 0.25
 TERMS = 8
@@ -39,8 +40,7 @@ async def change(api: httpx.AsyncClient, issued: dict[str, Any], action: str, **
 
 
 async def events(api: httpx.AsyncClient, issued: dict[str, Any]) -> list[dict[str, Any]]:
-    url = f"/v1/invoices/{issued['invoice']['id']}/events"
-    return (await api.get(url, headers=auth(issued["key"]))).json()
+    return await every_item(api, issued["key"], f"/v1/invoices/{issued['invoice']['id']}/events")
 
 
 async def reaches(api: httpx.AsyncClient, issued: dict[str, Any], status: str) -> dict[str, Any]:
@@ -66,6 +66,7 @@ async def test_an_extended_invoice_sends_each_reminder_on_the_re_anchored_schedu
     assert list(sent) == ["first", "second", "third"]
     for offset, name in zip([0, 1, 8], ["first", "second", "third"], strict=True):
         assert sent[name] >= new_due + timedelta(seconds=offset * DAY)
+    await late_duplicates_arrive(DAY)
     received = [m for m in mails_to(mail, issued["buyer"]["email"]) if m["X-Payinvoice-Kind"] == "reminder"]
     assert [m["X-Reminder-Stage"] for m in received] == ["first", "second", "third"]
     await record_history(temporal_client, issued["invoice"]["workflow_id"], "extended")
@@ -139,7 +140,7 @@ async def test_a_pause_with_an_end_date_resumes_by_itself(
 
 
 async def test_a_dispute_pauses_the_invoice_until_it_is_resolved(
-    fast_api: httpx.AsyncClient, issued: dict[str, Any]
+    fast_api: httpx.AsyncClient, issued: dict[str, Any], temporal_client: Client
 ) -> None:
     disputed = await change(fast_api, issued, "dispute", reason="goods damaged")
     assert (disputed.json()["disputed"], disputed.json()["paused"]) == (True, True)
@@ -151,6 +152,7 @@ async def test_a_dispute_pauses_the_invoice_until_it_is_resolved(
     assert (await reminders_reach(fast_api, issued, 1))[0]["stage"] == "second"
     kinds = [e["kind"] for e in await events(fast_api, issued)]
     assert [k for k in kinds if k.startswith("dispute")] == ["disputed", "dispute_resolved"]
+    await record_history(temporal_client, issued["invoice"]["workflow_id"], "dispute_resolved")
 
 
 async def test_a_broken_promise_resumes_the_ladder_where_it_stood(
@@ -170,7 +172,7 @@ async def test_a_broken_promise_resumes_the_ladder_where_it_stood(
 
 
 async def test_a_kept_promise_is_recorded_as_kept(
-    fast_api: httpx.AsyncClient, issued: dict[str, Any]
+    fast_api: httpx.AsyncClient, issued: dict[str, Any], temporal_client: Client
 ) -> None:
     await change(fast_api, issued, "promise", amount="50.00", date=days_after_issue(issued, TERMS - 1))
     await post_payment(fast_api, issued["key"], issued["invoice"]["id"], amount="50.00")
@@ -180,6 +182,7 @@ async def test_a_kept_promise_is_recorded_as_kept(
 
     await eventually(kept)
     assert "promise_kept" in [e["kind"] for e in await events(fast_api, issued)]
+    await record_history(temporal_client, issued["invoice"]["workflow_id"], "promise_kept")
 
 
 async def test_extending_a_paid_invoice_answers_409_and_changes_nothing(

@@ -9,7 +9,7 @@ from dev.mailsink import MailSink
 from tests.utils.clients import api_with
 from tests.utils.dunning import put_ladder, set_buyer_ladder, stage
 from tests.utils.factories import create_buyer, create_merchant, issue
-from tests.utils.waiting import invoice_reaches, mails_to
+from tests.utils.waiting import invoice_reaches, late_duplicates_arrive, mails_to
 
 # A day of a twentieth of a second: each ladder below runs in well under a second.
 FAST_DAY = 0.05
@@ -49,6 +49,7 @@ async def test_a_custom_ladder_with_its_own_subjects_reaches_the_buyer_in_order_
     invoice = await issue(fast_api, key, buyer["id"])
 
     final = await invoice_reaches(fast_api, key, invoice["id"], "uncollectible")
+    await late_duplicates_arrive(FAST_DAY)
 
     number = invoice["number"]
     assert [r["stage"] for r in final["reminders"]] == ["heads_up", "today", "chase"]

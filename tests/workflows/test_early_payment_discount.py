@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client
 
 from tests.utils.factories import (
     auth,
@@ -23,6 +24,7 @@ from tests.utils.factories import (
     error_code,
     post_payment,
 )
+from tests.utils.histories import record_history
 from tests.utils.invariants import ledger_agrees
 from tests.utils.waiting import eventually
 
@@ -59,7 +61,7 @@ async def test_an_invoice_with_a_discount_offers_the_discounted_amount_until_its
 
 
 async def test_paying_the_discounted_amount_within_the_window_settles_the_invoice_in_full(
-    api: httpx.AsyncClient, merchant: dict[str, Any], offered: dict[str, Any]
+    api: httpx.AsyncClient, merchant: dict[str, Any], offered: dict[str, Any], temporal_client: Client
 ) -> None:
     paid = await post_payment(api, merchant["key"], offered["id"], amount=DISCOUNTED)
 
@@ -68,12 +70,17 @@ async def test_paying_the_discounted_amount_within_the_window_settles_the_invoic
     assert (body["status"], body["paid_by"], body["amount_due"]) == ("paid", "discount", "0.00")
     assert (body["amount_paid"], body["discount"], body["charged"]) == (DISCOUNTED, "2.38", DISCOUNTED)
     assert body["total"] == "119.00"
+    await record_history(temporal_client, offered["workflow_id"], "paid_with_early_payment_discount")
 
 
 async def test_a_settled_discount_agrees_with_the_ledger(
     api: httpx.AsyncClient, merchant: dict[str, Any], offered: dict[str, Any]
 ) -> None:
-    await post_payment(api, merchant["key"], offered["id"], amount=DISCOUNTED)
+    paid = await post_payment(api, merchant["key"], offered["id"], amount=DISCOUNTED)
+    # The discount was taken first: a ledger with nothing in it would agree too.
+    assert paid.status_code == 200, paid.text
+    body = paid.json()
+    assert (body["status"], body["paid_by"], body["discount"]) == ("paid", "discount", "2.38")
 
     await ledger_agrees(api, merchant["key"])
 

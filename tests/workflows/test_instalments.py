@@ -20,6 +20,7 @@ from tests.utils.dunning import current, days_after_issue, issue_on_ladder, remi
 from tests.utils.emails import make_view, parts, render
 from tests.utils.factories import auth, error_code, post_payment
 from tests.utils.histories import record_history
+from tests.utils.pages import every_item
 from tests.utils.waiting import eventually, invoice_reaches, mails_to
 
 DAY = 0.75
@@ -98,7 +99,7 @@ async def test_a_plan_answers_the_invoice_with_its_instalments_and_the_first_due
         "open", days_after_issue(issued, 10), "119.00"
     )
     assert body["next_reminder"]["stage"] == "soon-i1"
-    events = (await fast_api.get(f"/v1/invoices/{body['id']}/events", headers=auth(issued["key"]))).json()
+    events = await every_item(fast_api, issued["key"], f"/v1/invoices/{body['id']}/events")
     planned_event = events[-1]
     assert planned_event["kind"] == "instalments_planned"
     assert planned_event["details"]["reason"] == "buyer asked to spread it"

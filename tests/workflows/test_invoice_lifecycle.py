@@ -7,7 +7,7 @@ from dev.mailsink import MailSink
 from tests.utils.clients import api_with
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant
 from tests.utils.histories import record_history
-from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to
+from tests.utils.waiting import eventually, invoice_reaches, late_duplicates_arrive, mails_arrive, mails_to
 
 # A day of a twentieth of a second: net 3 plus the whole 45-day ladder takes under 3 s.
 FAST_DAY = 0.05
@@ -35,6 +35,7 @@ async def test_whole_ladder_is_sent_in_order_exactly_once_then_invoice_is_uncoll
     invoice = (await checkout(fast_api, key, buyer["id"])).json()
 
     final = await invoice_reaches(fast_api, key, invoice["id"], "uncollectible")
+    await late_duplicates_arrive(FAST_DAY)
 
     stages = ["upcoming", "due", "overdue_1", "overdue_2", "final_notice"]
     assert [r["stage"] for r in final["reminders"]] == stages

@@ -20,6 +20,7 @@ from payinvoice.domain.policy import days_late
 from tests.utils.clients import api_with
 from tests.utils.dunning import put_ladder, stage
 from tests.utils.factories import checkout, create_buyer, create_merchant, get_ok, post_payment, put_ok
+from tests.utils.histories import record_history
 from tests.utils.invariants import cents, ledger_agrees
 from tests.utils.waiting import eventually, invoice_reaches
 from workflows.invoice import InvoiceWorkflow
@@ -195,7 +196,7 @@ async def test_once_the_total_is_paid_interest_stops_growing(
 
 
 async def test_paying_total_interest_and_compensation_settles_the_late_invoice_and_the_ledger_agrees(
-    fast_api: httpx.AsyncClient, merchant: dict[str, Any]
+    fast_api: httpx.AsyncClient, merchant: dict[str, Any], temporal_client: Client
 ) -> None:
     await set_late_interest(fast_api, merchant["key"], STATUTORY)
     invoice = await issue(fast_api, merchant)
@@ -207,6 +208,7 @@ async def test_paying_total_interest_and_compensation_settles_the_late_invoice_a
     assert paid.status_code == 200, paid.text
     assert (paid.json()["status"], paid.json()["amount_due"]) == ("paid", "0.00")
     await ledger_agrees(fast_api, merchant["key"])
+    await record_history(temporal_client, invoice["workflow_id"], "late_interest_paid")
 
 
 async def test_fixed_interest_charges_the_merchants_rate_and_no_compensation(

@@ -17,7 +17,8 @@ from dev.mailsink import MailSink, start_mail_sink
 from dev.ports import free_port
 from payinvoice.settings import Settings
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
-from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, mails_to
+from tests.utils.histories import record_history
+from tests.utils.waiting import eventually, invoice_reaches, late_duplicates_arrive, mails_arrive, mails_to
 from worker import Workers, build_worker
 
 
@@ -92,8 +93,22 @@ async def test_an_smtp_server_that_is_down_delays_the_invoice_email_but_never_dr
     async with own_queue.worker(smtp_port=port), own_queue.api() as api:
         key = await create_merchant(api)
         buyer = await create_buyer(api, key)
-        assert (await checkout(api, key, buyer["id"])).json()["status"] == "open"
-        await asyncio.sleep(1.5)  # the first attempts fail: connection refused
+        invoice = (await checkout(api, key, buyer["id"])).json()
+        assert invoice["status"] == "open"
+        handle = own_queue.client.get_workflow_handle(invoice["workflow_id"])
+
+        async def failed_send() -> list[str]:
+            """The invoice email's attempts that failed so far (connection refused), as Temporal
+            keeps them on the pending activity: the retry below must follow a real failure."""
+            description = (await handle.describe()).raw_description
+            return [
+                activity.last_failure.message
+                for activity in description.pending_activities
+                if activity.activity_type.name == "send_email" and activity.attempt >= 2
+                and activity.last_failure.message
+            ]
+
+        assert await eventually(failed_send, within=15)
 
         sink = MailSink()
         controller = start_mail_sink(sink, port=port)
@@ -149,6 +164,7 @@ async def test_a_worker_that_goes_away_mid_ladder_loses_no_reminder_and_sends_no
 
         async with own_queue.worker(day_seconds=0.05):
             final = await invoice_reaches(api, key, invoice["id"], "uncollectible")
+            await late_duplicates_arrive(0.05)  # with the worker that would send one
 
     stages = [r["stage"] for r in final["reminders"]]
     assert stages == ["upcoming", "due", "overdue_1", "overdue_2", "final_notice"]
@@ -181,3 +197,4 @@ async def test_a_payment_while_no_worker_runs_is_accepted_durably_and_applied_wh
 
     assert [p["payment_id"] for p in paid["payments"]] == ["psp-durable"]
     assert paid["amount_paid"] == "119.00"
+    await record_history(own_queue.client, invoice["workflow_id"], "paid_by_payment_reported_signal")

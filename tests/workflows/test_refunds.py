@@ -160,7 +160,7 @@ async def test_mark_paid_records_the_invoice_paid_out_of_band(api: httpx.AsyncCl
 
 
 async def test_what_was_marked_paid_stays_counted_after_a_refund_and_a_credit_note_settle_it(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, temporal_client: Client
 ) -> None:
     """Found by the money invariants: paid in part, marked paid, the part refunded and then
     credited. The credit note settles it (paid_by), and the 109.00 marked paid stays counted
@@ -168,7 +168,8 @@ async def test_what_was_marked_paid_stays_counted_after_a_refund_and_a_credit_no
     key, buyer, invoice = await _shop(api)
     await _pay(api, key, invoice["id"], "10.00", "pay-1")
     url = f"/v1/invoices/{invoice['id']}"
-    await api.post(f"{url}/mark-paid", json={"reason": "cheque"}, headers=auth(key))
+    marked = await api.post(f"{url}/mark-paid", json={"reason": "cheque"}, headers=auth(key))
+    assert (marked.status_code, marked.json()["status"]) == (200, "paid"), marked.text
     reopened = await _refund(api, key, invoice["id"], payment_id="pay-1", amount="10.00", reason="r")
     assert (reopened.json()["status"], reopened.json()["amount_due"]) == ("open", "10.00"), reopened.text
 
@@ -182,6 +183,7 @@ async def test_what_was_marked_paid_stays_counted_after_a_refund_and_a_credit_no
     check_amounts(paid)
     assert await _exposure(api, key, buyer["id"]) == "0.00"
     assert (await _ledger(api, key))["differences"] == []
+    await record_history(temporal_client, invoice["workflow_id"], "marked_paid_refunded_then_credited")
 
 
 async def test_the_ledger_check_finds_no_difference_after_a_mixed_sequence(api: httpx.AsyncClient) -> None:
@@ -190,14 +192,22 @@ async def test_the_ledger_check_finds_no_difference_after_a_mixed_sequence(api: 
     third = (await checkout(api, key, buyer["id"])).json()
     fourth = (await checkout(api, key, buyer["id"])).json()
 
+    # Each step must take effect (a ledger with nothing in it agrees too): _pay checks its 200.
     await _pay(api, key, invoice["id"], "100.00", "pay-1")
-    await _pay(api, key, invoice["id"], "30.00", "pay-2")  # overpaid by 11.00
-    await _refund(api, key, invoice["id"], payment_id="pay-2", amount="11.00")  # the excess back
+    over = await _pay(api, key, invoice["id"], "30.00", "pay-2")  # overpaid by 11.00
+    assert (over["status"], over["overpaid_amount"]) == ("paid", "11.00")
+    excess = await _refund(api, key, invoice["id"], payment_id="pay-2", amount="11.00")  # the excess back
+    assert excess.status_code == 200, excess.text
     await _pay(api, key, second["id"], "50.00", "pay-3")
-    await api.post(f"/v1/invoices/{second['id']}/mark-paid", json={"reason": "cash"}, headers=auth(key))
+    url = f"/v1/invoices/{second['id']}/mark-paid"
+    marked = await api.post(url, json={"reason": "cash"}, headers=auth(key))
+    assert (marked.status_code, marked.json()["status"]) == (200, "paid"), marked.text
     await _pay(api, key, third["id"], "119.00", "pay-4")
-    await _refund(api, key, third["id"], payment_id="pay-4", amount="119.00")
-    await api.post(f"/v1/invoices/{third['id']}/void", json={"reason": "returned"}, headers=auth(key))
+    refunded = await _refund(api, key, third["id"], payment_id="pay-4", amount="119.00")
+    assert (refunded.status_code, refunded.json()["amount_due"]) == (200, "119.00"), refunded.text
+    url = f"/v1/invoices/{third['id']}/void"
+    voided = await api.post(url, json={"reason": "returned"}, headers=auth(key))
+    assert (voided.status_code, voided.json()["status"]) == (200, "void"), voided.text
 
     check = await _ledger(api, key)
 

@@ -102,4 +102,7 @@ class CreditEventOut(BaseModel):
 
 
 class CreditHistory(BaseModel):
+    """One page of a buyer's credit history, newest first; `next_cursor` fetches the next."""
+
     data: list[CreditEventOut]
+    next_cursor: str | None

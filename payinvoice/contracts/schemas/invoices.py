@@ -213,6 +213,13 @@ class InvoiceEventOut(BaseModel):
     details: dict[str, str]
 
 
+class InvoiceEventPage(BaseModel):
+    """One page of an invoice's events, oldest first; `next_cursor` fetches the next."""
+
+    data: list[InvoiceEventOut]
+    next_cursor: str | None
+
+
 class PromiseOut(BaseModel):
     amount: str
     date: str

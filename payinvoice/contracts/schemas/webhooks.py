@@ -54,8 +54,12 @@ class WebhookEndpointList(BaseModel):
 
 class AttemptOut(BaseModel):
     status_code: int | None
-    response_body: str = Field(description="The start of the answer (at most 1000 characters).")
-    error: str | None = Field(description="timeout, ConnectError, … when there was no answer.")
+    response_body: str = Field(
+        description="The start of a 2xx answer (at most 200 characters); empty for any other answer."
+    )
+    error: str | None = Field(
+        description="timeout, ConnectError, url not allowed, … when there was no answer."
+    )
     attempted_at: datetime
 
 

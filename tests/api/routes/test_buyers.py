@@ -319,3 +319,44 @@ async def test_creating_a_buyer_with_malformed_json_is_refused(api) -> None:
     )
     assert response.status_code == 422, response.text
     assert error_code(response) == "invalid_request"
+
+
+async def test_the_credit_history_comes_a_page_at_a_time(api) -> None:
+    key = await create_merchant(api)
+    buyer = await create_buyer(api, key)
+    for limit in ("1100.00", "1200.00", "1300.00", "1400.00", "1500.00"):
+        body = {"credit_limit": limit}
+        response = await api.patch(f"/v1/buyers/{buyer['id']}", json=body, headers=auth(key))
+        assert response.status_code == 200, response.text
+    url = f"/v1/buyers/{buyer['id']}/credit/history"
+    whole = (await api.get(url, headers=auth(key))).json()
+    assert whole["next_cursor"] is None
+    assert len(whole["data"]) >= 5
+    assert whole["data"][0]["new_limit"] == "1500.00"  # newest first
+
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await api.get(url, params=params, headers=auth(key))).json()
+        assert len(page["data"]) <= 2
+        pages.append(page["data"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [event for page in pages for event in page] == whole["data"]
+    assert len(pages) == (len(whole["data"]) + 1) // 2
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"limit": 0}, "invalid_request"),
+        ({"limit": 201}, "invalid_request"),
+        ({"cursor": "x"}, "invalid_cursor"),
+    ],
+)
+async def test_a_bad_page_of_credit_history_is_refused(api, params: dict[str, Any], code: str) -> None:
+    key = await create_merchant(api)
+    buyer = await create_buyer(api, key)
+    response = await api.get(f"/v1/buyers/{buyer['id']}/credit/history", params=params, headers=auth(key))
+    assert (response.status_code, error_code(response)) == (422, code)

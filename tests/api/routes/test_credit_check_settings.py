@@ -1,10 +1,13 @@
 """The merchant's external credit check settings: set, read without the secret, remove, validate."""
 
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.utils.factories import auth, create_merchant, error_code
+from tests.utils.resolver import resolve_by_table
 
 PATH = "/v1/settings/credit-check"
 SECRET = "whsec-0123456789abcdef"
@@ -172,3 +175,54 @@ async def test_the_bounds_themselves_are_accepted(api) -> None:
     )
 
     assert (low.status_code, high.status_code) == (200, 200), (low.text, high.text)
+
+
+# Issue 20 (SSRF): the credit check's URL must be https and reach only global unicast addresses,
+# unless PAYINVOICE_ALLOW_PRIVATE_URLS (the other tests' setting).
+NOT_ALLOWED = [
+    "https://127.0.0.1/check",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://10.0.0.1/check",
+    "https://[::1]:9464/metrics",
+    "https://[fe80::1]/check",
+    "https://scoring.internal/check",  # resolves to 10.0.0.7
+    "https://nowhere.invalid/check",  # does not resolve
+    "http://93.184.215.14/check",  # a public address, but not https
+]
+
+
+@pytest.fixture
+async def strict_api(
+    api_factory: Callable[..., httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API as production runs it (private URLs not allowed), with names resolved by a table."""
+    resolve_by_table(
+        monkeypatch, {"scoring.internal": ["10.0.0.7"], "scoring.example.com": ["93.184.215.14"]}
+    )
+    async with api_factory(allow_private_urls=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("url", NOT_ALLOWED)
+async def test_a_url_that_is_not_global_https_is_422_url_not_allowed(
+    strict_api: httpx.AsyncClient, url: str
+) -> None:
+    key = await create_merchant(strict_api)
+
+    response = await strict_api.put(PATH, json=settings_body(url=url), headers=auth(key))
+
+    assert response.status_code == 422, response.text
+    assert error_code(response) == "url_not_allowed"
+    assert (await strict_api.get(PATH, headers=auth(key))).status_code == 404
+
+
+async def test_a_refused_url_leaves_the_settings_in_force(strict_api: httpx.AsyncClient) -> None:
+    key = await create_merchant(strict_api)
+    assert (await strict_api.put(PATH, json=settings_body(), headers=auth(key))).status_code == 200
+
+    response = await strict_api.put(
+        PATH, json=settings_body(url="https://169.254.169.254/"), headers=auth(key)
+    )
+
+    assert error_code(response) == "url_not_allowed"
+    assert (await strict_api.get(PATH, headers=auth(key))).json() == PUBLIC

@@ -30,7 +30,7 @@ fast_api = api_with(day_seconds=FAST_DAY)
 
 
 def row_of(body: dict[str, Any], buyer_id: str) -> dict[str, Any]:
-    [row] = [b for b in body["buyers"] if b["buyer_id"] == buyer_id]
+    [row] = [b for b in body["data"] if b["buyer_id"] == buyer_id]
     return row
 
 
@@ -41,7 +41,7 @@ async def test_a_checkout_shows_as_exposure_and_leaves_the_rest_available(api) -
     key = await create_merchant(api)
     buyer = await create_buyer(api, key, name="Ada Buyer", credit_limit="1000.00")
     await open_invoice(api, key, buyer["id"])
-    assert (await report(api, key, REPORT))["buyers"] == [
+    assert (await report(api, key, REPORT))["data"] == [
         {
             "buyer_id": buyer["id"], "external_id": buyer["external_id"], "name": "Ada Buyer",
             "currency": "EUR", "limit": "1000.00", "exposure": "119.00", "available": "881.00",
@@ -140,7 +140,7 @@ async def test_buyers_are_sorted_by_utilisation_then_name(api) -> None:
     for buyer_id in names:
         await open_invoice(api, key, buyer_id)
     body = await report(api, key, REPORT)
-    assert [(b["name"], b["utilisation"]) for b in body["buyers"]] == [
+    assert [(b["name"], b["utilisation"]) for b in body["data"]] == [
         ("Cy", "59.5"), ("Abe", "11.9"), ("Bea", "11.9"), ("Di", "2.3"),
     ]  # fmt: skip
 
@@ -181,13 +181,13 @@ async def test_another_merchants_buyers_never_appear(api) -> None:
     other = await create_buyer(api, theirs, currency="USD")
     await open_invoice(api, theirs, other["id"], currency="USD")
     body = await report(api, mine, REPORT)
-    assert [b["buyer_id"] for b in body["buyers"]] == [own["id"]]
+    assert [b["buyer_id"] for b in body["data"]] == [own["id"]]
     assert [t["currency"] for t in body["totals"]] == ["EUR"]
 
 
 async def test_a_merchant_without_buyers_gets_an_empty_report(api) -> None:
     key = await create_merchant(api)
-    assert await report(api, key, REPORT) == {"buyers": [], "totals": []}
+    assert await report(api, key, REPORT) == {"data": [], "next_cursor": None, "totals": []}
 
 
 async def test_the_report_takes_as_many_queries_for_many_buyers_as_for_one(
@@ -201,9 +201,10 @@ async def test_the_report_takes_as_many_queries_for_many_buyers_as_for_one(
                 buyer = await create_buyer(api, key)
                 await open_invoice(api, key, buyer["id"])
             statements.clear()
-            assert len((await report(api, key, REPORT))["buyers"]) == buyers
+            assert len((await report(api, key, REPORT))["data"]) == buyers
             counts.append(len(statements))
-    assert counts[0] == counts[1] <= 3, statements  # the key, the buyers, the overdue sums
+    # The key, the page of buyers, their overdue sums, the totals and the overdue totals.
+    assert counts[0] == counts[1] <= 5, statements
 
 
 # CSV
@@ -255,7 +256,7 @@ async def test_json_stays_the_answer_when_json_is_preferred(api) -> None:
         REPORT, headers=auth(key) | {"Accept": "application/json, text/csv;q=0.5"}
     )
     assert response.status_code == 200, response.text
-    assert response.json() == {"buyers": [], "totals": []}
+    assert response.json() == {"data": [], "next_cursor": None, "totals": []}
 
 
 # Authentication
@@ -315,3 +316,53 @@ def test_flags_come_in_a_fixed_order() -> None:
     record = _record(invoices_paid=1, total_days_late=40, worst_days_late=40)
     flags = credit_flags(limit=100, exposure=100, record=record, status="suspended", overdue_amount=1)
     assert flags == ["near_limit", "late_payer", "suspended", "overdue"]
+
+
+# Pages
+
+
+async def test_the_report_comes_a_page_at_a_time_in_its_order(api) -> None:
+    key = await create_merchant(api)
+    limits = ("1000.00", "1000.00", "200.00", "5000.00", "300.00", "0.00", "700.00")
+    for n, limit in enumerate(limits):
+        buyer = await create_buyer(api, key, name=f"Buyer {n}", credit_limit=limit)
+        if limit != "0.00":
+            await open_invoice(api, key, buyer["id"])
+    whole = await report(api, key, REPORT, limit=200)
+    assert whole["next_cursor"] is None and len(whole["data"]) == len(limits)
+
+    pages, cursor = [], None
+    while True:
+        page = await report(api, key, REPORT, limit=3, **({"cursor": cursor} if cursor else {}))
+        assert len(page["data"]) <= 3
+        assert page["totals"] == whole["totals"]  # over every buyer, on every page
+        pages.append(page["data"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [len(page) for page in pages] == [3, 3, 1]
+    assert [row for page in pages for row in page] == whole["data"]
+
+
+async def test_the_csv_export_is_the_whole_report(api) -> None:
+    key = await create_merchant(api)
+    for n in range(3):
+        await create_buyer(api, key, name=f"Buyer {n}")
+    response = await api.get(REPORT, params={"limit": 1}, headers=auth(key) | {"Accept": "text/csv"})
+    assert response.status_code == 200, response.text
+    assert len(response.text.strip().splitlines()) == 1 + 3
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"limit": 0}, "invalid_request"),
+        ({"limit": 201}, "invalid_request"),
+        ({"cursor": "x"}, "invalid_cursor"),
+        ({"cursor": "MjAyNi0wMS0wMVQwMDowMDowMHxub2JvZHk="}, "invalid_cursor"),  # an unknown buyer
+    ],
+)
+async def test_a_bad_page_of_the_report_is_refused(api, params: dict[str, Any], code: str) -> None:
+    key = await create_merchant(api)
+    response = await api.get(REPORT, params=params, headers=auth(key))
+    assert (response.status_code, error_code(response)) == (422, code)

@@ -4,7 +4,7 @@ attached to the invoice email."""
 import httpx
 
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
-from tests.utils.pdf import needs_pdf, pdf_text
+from tests.utils.pdf import pdf_text
 from tests.utils.waiting import eventually, mails_to
 
 BANK = {"iban": "DE89 3704 0044 0532 0130 00", "bic": "cobadeffxxx", "legal_name": "Widgets Handels GmbH",
@@ -72,7 +72,6 @@ async def test_the_invoice_json_links_its_pdf_and_hosted_page(api: httpx.AsyncCl
     assert (await api.get(f"/v1/invoices/{invoice['id']}/pdf", headers=auth(other))).status_code == 404
 
 
-@needs_pdf
 async def test_the_pdf_endpoint_and_the_invoice_email_carry_the_pdf(api: httpx.AsyncClient, mail) -> None:
     key = await merchant_with_bank(api)
     buyer = await create_buyer(api, key, locale="de")

@@ -24,7 +24,9 @@ async def post(api: httpx.AsyncClient, invoice: dict[str, Any], action: str, bod
 
 async def event_kinds(api: httpx.AsyncClient, invoice: dict[str, Any]) -> list[str]:
     response = await api.get(f"/v1/invoices/{invoice['id']}/events", headers=auth(invoice["key"]))
-    return [e["kind"] for e in response.json()]
+    assert response.status_code == 200, response.text
+    assert response.json()["next_cursor"] is None
+    return [e["kind"] for e in response.json()["data"]]
 
 
 @pytest.mark.parametrize(
@@ -65,3 +67,37 @@ async def test_a_support_key_may_read_the_events_but_not_change_the_invoice(
 
     assert (refused.status_code, error_code(refused)) == (403, "forbidden")
     assert read.status_code == 200
+
+
+async def test_the_events_come_a_page_at_a_time(api: httpx.AsyncClient, invoice: dict[str, Any]) -> None:
+    url, headers = f"/v1/invoices/{invoice['id']}/events", auth(invoice["key"])
+    first = await api.get(url, params={"limit": 1}, headers=headers)
+    assert first.status_code == 200, first.text
+    assert [e["kind"] for e in first.json()["data"]] == ["created"]
+    cursor = first.json()["next_cursor"]
+    assert cursor
+
+    second = (await api.get(url, params={"limit": 1, "cursor": cursor}, headers=headers)).json()
+
+    assert [e["kind"] for e in second["data"]] == ["issued"]
+    assert second["next_cursor"] is None
+    whole = (await api.get(url, headers=headers)).json()
+    assert whole == {"data": first.json()["data"] + second["data"], "next_cursor": None}
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"limit": 0}, "invalid_request"),
+        ({"limit": 201}, "invalid_request"),
+        ({"cursor": "not-a-cursor"}, "invalid_cursor"),
+        ({"cursor": "MjAyNi0wMS0wMVQwMDowMDowMHwx"}, "invalid_cursor"),  # another time at position 1
+        ({"cursor": "MjAyNi0wMS0wMVQwMDowMDowMHw5OQ=="}, "invalid_cursor"),  # position 99
+    ],
+)
+async def test_a_bad_page_of_events_is_refused(
+    api: httpx.AsyncClient, invoice: dict[str, Any], params: dict[str, Any], code: str
+) -> None:
+    url = f"/v1/invoices/{invoice['id']}/events"
+    response = await api.get(url, params=params, headers=auth(invoice["key"]))
+    assert (response.status_code, error_code(response)) == (422, code)

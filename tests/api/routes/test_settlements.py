@@ -1,5 +1,6 @@
 """Processor settlements: a processor key, a signature over the exact body, applied exactly once."""
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -49,6 +50,16 @@ async def shop(api: httpx.AsyncClient) -> tuple[str, Processor, dict[str, Any]]:
     return key, processor, invoice
 
 
+async def _unchanged(api: httpx.AsyncClient, key: str, invoice: dict[str, Any], paid: str = "0.00") -> None:
+    """A refused settlement left the invoice as it was: nothing more paid, no payment added."""
+    response = await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))
+    assert response.status_code == 200, response.text
+    after = response.json()
+    assert (after["amount_paid"], after["status"]) == (paid, "open" if paid != invoice["total"] else "paid")
+    assert sum(float(p["amount"]) for p in after["payments"]) == float(paid)
+    assert len(after["payments"]) == (0 if paid == "0.00" else 1)
+
+
 async def test_a_signed_settlement_pays_the_invoice(api: httpx.AsyncClient, shop) -> None:
     _, processor, invoice = shop
 
@@ -86,13 +97,14 @@ async def test_a_replayed_settlement_answers_200_and_changes_nothing(api: httpx.
 
 
 async def test_the_same_settlement_id_with_another_body_is_a_409(api: httpx.AsyncClient, shop) -> None:
-    _, processor, invoice = shop
+    key, processor, invoice = shop
     body = _body(invoice, amount="19.00")
-    await _settle(api, processor, body)
+    assert (await _settle(api, processor, body)).status_code == 200
 
     response = await _settle(api, processor, body | {"amount": "20.00"})
 
     assert (response.status_code, error_code(response)) == (409, "settlement_conflict")
+    await _unchanged(api, key, invoice, paid="19.00")
 
 
 async def test_a_tampered_body_is_refused(api: httpx.AsyncClient, shop) -> None:
@@ -104,12 +116,11 @@ async def test_a_tampered_body_is_refused(api: httpx.AsyncClient, shop) -> None:
     response = await _settle(api, processor, body, signature=signature, sent=tampered)
 
     assert (response.status_code, error_code(response)) == (401, "invalid_signature")
-    after = (await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))).json()
-    assert after["amount_paid"] == "0.00"
+    await _unchanged(api, key, invoice)
 
 
 async def test_a_signature_with_another_secret_is_refused(api: httpx.AsyncClient, shop) -> None:
-    _, processor, invoice = shop
+    key, processor, invoice = shop
     body = _body(invoice)
 
     forged = _signature("not-the-secret", json.dumps(body).encode())
@@ -117,28 +128,31 @@ async def test_a_signature_with_another_secret_is_refused(api: httpx.AsyncClient
     response = await _settle(api, processor, body, signature=forged)
 
     assert (response.status_code, error_code(response)) == (401, "invalid_signature")
+    await _unchanged(api, key, invoice)
 
 
 @pytest.mark.parametrize("skew", [-330, 330])  # clear of the 300 s edge: the clock runs on
 async def test_a_timestamp_more_than_five_minutes_off_is_refused(
     api: httpx.AsyncClient, shop, skew: int
 ) -> None:
-    _, processor, invoice = shop
+    key, processor, invoice = shop
     body = _body(invoice)
     stale = _signature(processor["signing_secret"], json.dumps(body).encode(), at=time.time() + skew)
 
     response = await _settle(api, processor, body, signature=stale)
 
     assert (response.status_code, error_code(response)) == (401, "invalid_signature")
+    await _unchanged(api, key, invoice)
 
 
 async def test_a_missing_signature_is_refused(api: httpx.AsyncClient, shop) -> None:
-    _, processor, invoice = shop
+    key, processor, invoice = shop
     headers = auth(processor["key"]) | {"Content-Type": "application/json"}
 
     response = await api.post("/v1/settlements", json=_body(invoice), headers=headers)
 
     assert (response.status_code, error_code(response)) == (401, "invalid_signature")
+    await _unchanged(api, key, invoice)
 
 
 async def test_a_merchant_key_cannot_report_settlements(api: httpx.AsyncClient, shop) -> None:
@@ -147,46 +161,51 @@ async def test_a_merchant_key_cannot_report_settlements(api: httpx.AsyncClient, 
     response = await _settle(api, processor | {"key": key}, _body(invoice))
 
     assert (response.status_code, error_code(response)) == (403, "forbidden")
+    await _unchanged(api, key, invoice)
 
 
 async def test_a_settlement_naming_both_or_neither_invoice_field_is_a_422(
     api: httpx.AsyncClient, shop
 ) -> None:
-    _, processor, invoice = shop
+    key, processor, invoice = shop
     both = _body(invoice) | {"payment_reference": invoice["payment_reference"]}
     neither = {k: v for k, v in _body(invoice).items() if k != "invoice_id"}
 
     for body in (both, neither):
         response = await _settle(api, processor, body)
         assert (response.status_code, error_code(response)) == (422, "invalid_request")
+    await _unchanged(api, key, invoice)
 
 
 async def test_a_settlement_in_another_currency_is_a_422(api: httpx.AsyncClient, shop) -> None:
-    _, processor, invoice = shop
+    key, processor, invoice = shop
 
     response = await _settle(api, processor, _body(invoice, currency="USD"))
 
     assert (response.status_code, error_code(response)) == (422, "currency_mismatch")
+    await _unchanged(api, key, invoice)
 
 
 async def test_an_unknown_reference_is_a_404(api: httpx.AsyncClient, shop) -> None:
-    _, processor, invoice = shop
+    key, processor, invoice = shop
     body = {k: v for k, v in _body(invoice).items() if k != "invoice_id"}
     body["payment_reference"] = "RF18539007547034"
 
     response = await _settle(api, processor, body)
 
     assert (response.status_code, error_code(response)) == (404, "invoice_not_found")
+    await _unchanged(api, key, invoice)
 
 
 async def test_another_merchants_invoice_is_not_found(api: httpx.AsyncClient, shop) -> None:
-    _, _, invoice = shop
+    key, _, invoice = shop
     other = await create_merchant(api, name="Other GmbH")
     their_processor = await create_key(api, other, "processor")
 
     response = await _settle(api, their_processor, _body(invoice))
 
     assert (response.status_code, error_code(response)) == (404, "invoice_not_found")
+    await _unchanged(api, key, invoice)
 
 
 async def test_a_settlement_and_the_same_payment_reported_directly_count_once(
@@ -200,3 +219,63 @@ async def test_a_settlement_and_the_same_payment_reported_directly_count_once(
     response = await _settle(api, processor, body)
 
     assert response.json()["invoice"]["amount_due"] == "100.00"
+
+
+async def _invoice(api: httpx.AsyncClient, key: str, invoice: dict[str, Any]) -> dict[str, Any]:
+    response = await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_one_settlement_id_with_two_bodies_at_once_applies_one(api: httpx.AsyncClient, shop) -> None:
+    key, processor, invoice = shop
+    body = _body(invoice, amount="19.00")
+
+    answers = await asyncio.gather(
+        _settle(api, processor, body), _settle(api, processor, body | {"amount": "20.00"})
+    )
+
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [200, 409], [answer.text for answer in answers]
+    refused = next(answer for answer in answers if answer.status_code == 409)
+    assert error_code(refused) == "settlement_conflict"
+    applied = next(answer for answer in answers if answer.status_code == 200).json()
+    assert applied["duplicate"] is False
+    paid = applied["invoice"]["payments"][0]["amount"]
+    now = await _invoice(api, key, invoice)
+    assert [p["payment_id"] for p in now["payments"]] == [body["settlement_id"]]
+    assert now["amount_due"] == f"{119 - float(paid):.2f}"
+
+
+async def test_one_settlement_sent_twice_at_once_is_one_payment(api: httpx.AsyncClient, shop) -> None:
+    key, processor, invoice = shop
+    body = _body(invoice, amount="19.00")
+
+    answers = await asyncio.gather(*(_settle(api, processor, body) for _ in range(3)))
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200], [a.text for a in answers]
+    assert sorted(answer.json()["duplicate"] for answer in answers) == [False, True, True]
+    now = await _invoice(api, key, invoice)
+    assert [p["payment_id"] for p in now["payments"]] == [body["settlement_id"]]
+    assert now["amount_due"] == "100.00"
+
+
+async def test_a_refused_settlement_does_not_swallow_its_corrected_retry(
+    api: httpx.AsyncClient, shop
+) -> None:
+    """The claim of a refused settlement is given back: the same id with the corrected body is
+    applied, not answered as a conflict (services/payments.py, report_settlement)."""
+    key, processor, invoice = shop
+    body = _body(invoice, amount="19.00", currency="USD")
+    refused = await _settle(api, processor, body)
+    assert (refused.status_code, error_code(refused)) == (422, "currency_mismatch")
+    assert (await _invoice(api, key, invoice))["payments"] == []
+
+    corrected = await _settle(api, processor, body | {"currency": "EUR"})
+
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["duplicate"] is False
+    assert corrected.json()["invoice"]["amount_due"] == "100.00"
+    again = await _settle(api, processor, body | {"currency": "EUR"})
+    assert (again.status_code, again.json()["duplicate"]) == (200, True)
+    assert len(again.json()["invoice"]["payments"]) == 1

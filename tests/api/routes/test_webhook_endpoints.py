@@ -2,6 +2,7 @@
 tenancy, and the deliveries list of an endpoint that has none yet."""
 
 import base64
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 
 from tests.conftest import ADMIN_KEY
 from tests.utils.factories import auth, create_merchant, error_code
+from tests.utils.resolver import resolve_by_table
 
 PATH = "/v1/webhook-endpoints"
 URL = "https://shop.example/payinvoice/hooks"
@@ -153,3 +155,53 @@ async def test_a_merchant_email_must_be_an_address(api: httpx.AsyncClient) -> No
 
     assert response.status_code == 422
     assert error_code(response) == "invalid_email"
+
+
+# Issue 20 (SSRF): an endpoint must be https and reach only global unicast addresses, unless
+# PAYINVOICE_ALLOW_PRIVATE_URLS (the other tests' setting, for their receivers on 127.0.0.1).
+NOT_ALLOWED = [
+    "https://127.0.0.1/hooks",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://10.0.0.1/hooks",
+    "https://[::1]:9464/metrics",
+    "https://[::ffff:127.0.0.1]/hooks",
+    "https://100.64.0.1/hooks",
+    "https://metadata.internal/hooks",  # resolves to 169.254.169.254
+    "https://nowhere.invalid/hooks",  # does not resolve
+    "http://93.184.215.14/hooks",  # a public address, but not https
+]
+
+
+@pytest.fixture
+async def strict_api(
+    api_factory: Callable[..., httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API as production runs it (private URLs not allowed), with names resolved by a table."""
+    resolve_by_table(
+        monkeypatch, {"metadata.internal": ["169.254.169.254"], "hooks.shop.example": ["93.184.215.14"]}
+    )
+    async with api_factory(allow_private_urls=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("url", NOT_ALLOWED)
+async def test_a_url_that_is_not_global_https_is_422_url_not_allowed(
+    strict_api: httpx.AsyncClient, url: str
+) -> None:
+    key = await create_merchant(strict_api)
+
+    response = await register(strict_api, key, url=url)
+
+    assert response.status_code == 422, response.text
+    assert error_code(response) == "url_not_allowed"
+    assert await endpoints(strict_api, key) == []
+
+
+@pytest.mark.parametrize("url", ["https://93.184.215.14/hooks", "https://hooks.shop.example/payinvoice"])
+async def test_a_global_https_url_is_registered(strict_api: httpx.AsyncClient, url: str) -> None:
+    key = await create_merchant(strict_api)
+
+    response = await register(strict_api, key, url=url)
+
+    assert response.status_code == 201, response.text
+    assert [e["url"] for e in await endpoints(strict_api, key)] == [url]

@@ -1,11 +1,14 @@
 """Taxes by rate add up exactly; money, dates and numbers print in English and German; the German
-catalogue translates every message the templates use."""
+catalogue translates every message the templates and the PDFs use."""
 
 import json
 import re
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from payinvoice import documents
 from payinvoice.adjustments import FEE_MESSAGES
 from payinvoice.documents import _ENV as DOCUMENTS_ENV
 from payinvoice.documents import STATUS_LABELS
@@ -13,7 +16,16 @@ from payinvoice.domain.lines import Line, price_lines
 from payinvoice.domain.taxes import TaxGroup, taxes_by_rate
 from payinvoice.emails import _ENV as EMAILS_ENV
 from payinvoice.emails import SUBJECTS
-from payinvoice.i18n import CATALOGUES_DIR, checked_locale, format_day, format_money, format_rate
+from payinvoice.i18n import (
+    CATALOGUES_DIR,
+    checked_locale,
+    format_day,
+    format_money,
+    format_rate,
+    translations,
+)
+from tests.payinvoice.documents.test_fees_and_credit_notes import NOTE, charged_document, offering_document
+from tests.utils.documents import SELLER, make_document
 
 
 def test_taxes_group_by_rate_highest_first_and_sum_to_the_totals() -> None:
@@ -76,3 +88,31 @@ def test_the_german_catalogue_translates_every_message_with_the_same_placeholder
     placeholder = re.compile(r"%\((\w+)\)s")
     for message in messages:
         assert sorted(placeholder.findall(german[message])) == sorted(placeholder.findall(message)), message
+
+
+def test_the_german_catalogue_translates_every_message_the_pdfs_look_up(monkeypatch) -> None:
+    """The PDFs translate in Python (payinvoice.documents), not in a Jinja2 template: every message
+    they look up, over invoices paid, unpaid with a discount on offer, without bank details, and a
+    credit note, is in the German catalogue."""
+    german = json.loads((CATALOGUES_DIR / "de.json").read_text(encoding="utf-8"))
+    looked_up: set[str] = set()
+
+    def recording(locale: str) -> dict[str, Any]:
+        messages = translations(locale)
+        gettext = messages["gettext"]
+
+        def record(message: str) -> str:
+            looked_up.add(message)
+            return gettext(message)
+
+        return {**messages, "gettext": record}
+
+    monkeypatch.setattr(documents, "translations", recording)
+    paid = make_document("de", status="paid", amount_paid=17362)
+    no_bank = replace(make_document("de"), seller=replace(SELLER, iban=None, bic=None))
+    for document in (charged_document("de"), offering_document("de"), paid, no_bank):
+        documents.invoice_pdf_data(document)
+    documents.credit_note_pdf_data(make_document("de", credit_notes=[NOTE]), NOTE.number)
+
+    assert len(looked_up) > 30
+    assert sorted(looked_up - set(german)) == []
