@@ -131,7 +131,7 @@ def build_worker(
 async def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
     # The SDK's own metrics (task latencies, pollers, slots) on their own Prometheus port.
     client = await connect(settings, runtime=worker_runtime(settings.worker_metrics_port))
     if settings.worker_metrics_port:

@@ -46,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # JSON logs for the served process (the tests' ASGI transport never runs the lifespan).
         configure_logging(settings.log_level)
         # One engine and one Temporal client for the whole process, made here and closed here.
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url, settings.database_pool_size, settings.database_max_overflow
+        )
         app.state.sessions = create_sessionmaker(engine)
         app.state.temporal = await connect(settings)
         try:

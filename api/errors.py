@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -120,6 +122,24 @@ def _install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+# What the database server answers when it has no connection to give (PostgreSQL's
+# "too many clients", a server starting or gone): the request was fine; retry later.
+_DATABASE_AWAY = ("TooManyConnectionsError", "CannotConnectNowError", "ConnectionDoesNotExistError")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """No connection to be had (pool exhausted, server full, away or locked), not a fault of the
+    request: the API answers 503 with `Retry-After` instead of 500."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, OperationalError | InterfaceError | PoolTimeoutError | ConnectionError):
+            return True
+        if type(cause).__name__ in _DATABASE_AWAY:
+            return True
+        cause = cause.__cause__
+    return False
+
+
 def _validation_message(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
@@ -178,5 +198,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        if database_unavailable(error):
+            log.error("database unavailable: %s", error)
+            message = "the database is busy or away; retry later"
+            return error_response(E.SERVICE_UNAVAILABLE, message, {"Retry-After": "1"})
         log.exception("unhandled error", exc_info=error)
         return error_response(E.INTERNAL_ERROR, "internal error")

@@ -104,6 +104,33 @@ def holds_reminders(view: InvoiceView) -> bool:
 
 # Money in
 
+# How far ahead of payinvoice's clock a reported `paid_at` may be: clocks differ a little.
+PAID_AT_SKEW = timedelta(minutes=5)
+# The payment ids payinvoice gives its own sources (bank statement entries, the buyer's balance):
+# a payment or settlement reported with one could swallow a real transfer, so none is accepted.
+RESERVED_PAYMENT_PREFIXES = ("camt053:", "balance:")
+
+
+def check_reported_payment_id(payment_id: str) -> None:
+    if payment_id.startswith(RESERVED_PAYMENT_PREFIXES):
+        prefixes = " or ".join(RESERVED_PAYMENT_PREFIXES)
+        raise Refusal(ErrorType.INVALID_REQUEST, f"payment ids starting with {prefixes} are payinvoice's own")
+
+
+def reported_paid_at(view: InvoiceView, paid_at: datetime, now: datetime) -> datetime:
+    """A reported payment's time within [the invoice's issue, now + PAID_AT_SKEW]: it decides
+    interest and the payment record, and none was paid before the invoice existed or in the future."""
+    earliest = view.issued_at or paid_at
+    return min(max(paid_at, earliest), now + PAID_AT_SKEW)
+
+
+def discount_time(payment: RecordPaymentInput, now: datetime) -> datetime:
+    """When a payment counts for the early-payment discount: when it was paid, or when payinvoice
+    heard of it if that was later (`received_at`), so a backdated report earns no discount."""
+    paid_at = payment.paid_at or now
+    return max(paid_at, payment.received_at) if payment.received_at else paid_at
+
+
 
 def check_payable(view: InvoiceView) -> None:
     if not allows(view, Action.PAY):

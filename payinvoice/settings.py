@@ -13,6 +13,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAYINVOICE_", env_ignore_empty=True, extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./payinvoice.db"
+    # Connections each process may hold: keep (pool + overflow) x processes below the server's
+    # max_connections when API replicas and workers scale out (docs/operations/production.md).
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = "payinvoice"

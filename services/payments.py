@@ -19,22 +19,28 @@ from payinvoice.db.session import dialect_insert
 from payinvoice.domain.errors import ErrorType, Refusal, not_found
 from payinvoice.domain.money import exponent, to_minor
 from payinvoice.domain.status import FINAL
-from payinvoice.rules import check_payable, check_payment_request
+from payinvoice.rules import check_payable, check_payment_request, check_reported_payment_id, reported_paid_at
 from services.invoices import find_by_reference, live_invoice, stored_invoice
 from services.temporal import payment_result, report_payment, start_payment
 
 
 def payment_input(
     view: InvoiceView, *, payment_id: str, amount: Decimal | str, currency: str,
-    paid_at: datetime | None, method: str,
+    paid_at: datetime | None, method: str, reported: bool = True,
 ) -> RecordPaymentInput:
-    """Validate a reported payment against its invoice; bad input is refused before anything runs."""
+    """Validate a payment against its invoice; bad input is refused before anything runs.
+    `reported`: a merchant or a processor told us (not a bank statement): its id may not be one of
+    payinvoice's own, and the early-payment discount goes by when we heard of it, if later."""
     exponent(currency)
     if paid_at is not None and paid_at.tzinfo is None:
         raise Refusal(ErrorType.INVALID_REQUEST, "paid_at must carry a timezone")
+    if reported:
+        check_reported_payment_id(payment_id)
+    now = datetime.now(UTC)
     payment = RecordPaymentInput(
         payment_id=payment_id, amount=to_minor(amount, currency, "amount"), currency=currency,
-        paid_at=paid_at.astimezone(UTC) if paid_at else None, method=method,
+        paid_at=reported_paid_at(view, paid_at.astimezone(UTC), now) if paid_at else None, method=method,
+        received_at=now if reported else None,
     )
     check_payment_request(view, payment)
     return payment

@@ -132,7 +132,7 @@ async def _pay(
 def _payment(view: InvoiceView, row: BankEntry) -> RecordPaymentInput:
     return payment_input(
         view, payment_id=payment_id_for(row), amount=from_minor(row.amount, row.currency),
-        currency=row.currency, paid_at=row.booked_at, method="bank_transfer",
+        currency=row.currency, paid_at=row.booked_at, method="bank_transfer", reported=False,
     )
 
 

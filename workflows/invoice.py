@@ -50,6 +50,17 @@ condition here, and add a history to tests/replay/histories/. Patches:
   the deploy sends its next later email on the notice queue. Remove (stage 3) once no invoice
   that sent a later email before the patch is open. Histories: `full_ladder_then_paid_on_notice_queue`.
 
+- `EMAIL_OFF_LIFECYCLE_PATCH` ("email-off-lifecycle-v1", workflows/mail.py): the lifecycle posts
+  its emails to a loop of their own and goes on, instead of awaiting each send. With the mail
+  server down for days an invoice still turns overdue, fires its webhooks, suspends the buyer, takes
+  payments (the reminder step no longer holds the lock through a send) and lets the payment record
+  learn, on schedule; the loop sends what was posted in order and once, and records a reminder as
+  sent when it was delivered. A ladder reminder whose turn comes after the invoice was paid or
+  voided is dropped. An operator's resend still answers once its email is out. Runs that sent
+  inline before the patch keep doing so (`workflow.patched` answers once per run). Remove (stage
+  3) once no invoice that sent an email before the patch is open. Histories:
+  `full_ladder_mailed_off_lifecycle`, `mail_outage_then_paid`.
+
 Changing an open invoice (extend, pause, dispute, promise: workflows/changes.py) needs no patch:
 the reminder loop waits on a re-anchorable `Deadline` that, for an invoice nobody changes, emits
 the very commands the plain per-step timer did (same durations, summaries and order), which the
@@ -81,11 +92,12 @@ from workflows.charges import Charges
 from workflows.deadline import Deadline
 from workflows.effects import Effects
 from workflows.instalments import Instalments
+from workflows.mail import Mailer
 from workflows.options import DECISION, EXTERNAL_CHECK, SIDE_EFFECT
 from workflows.options import EMAIL as EMAIL  # tests/reliability reads its timeout from here
 from workflows.payments import Payments
 from workflows.refusals import enforce
-from workflows.state import InvoiceState
+from workflows.state import InvoiceState, Outgoing
 
 with workflow.unsafe.imports_passed_through():
     from activities.credit import CreditActivities
@@ -166,6 +178,7 @@ class InvoiceWorkflow:
         self._charges = Charges(self._state)
         self._payments = Payments(self._state, self._charges, self._changes)
         self._effects = Effects(self._state, self._charges, self._instalments)
+        self._mailer = Mailer(self._state, self._effects, self._lock)
 
     @property
     def _view(self) -> InvoiceView:
@@ -173,6 +186,7 @@ class InvoiceWorkflow:
 
     @workflow.run
     async def run(self, invoice: InvoiceInput) -> InvoiceView:
+        mail = asyncio.create_task(self._mailer.run())  # the buyer's emails, in order, on their own
         if await self._decide_credit():
             await self._issue()
             await self._remind_until_settled()
@@ -181,6 +195,8 @@ class InvoiceWorkflow:
                 await self._remind_until_settled()
                 await self._settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._mailer.close()
+        await mail
         return self._view
 
     # Queries
@@ -296,7 +312,10 @@ class InvoiceWorkflow:
             self._charges.credit(request, number)
             await self._effects.save()
             await self._effects.hold_credit()
-            await self._effects.send(EmailKind.CREDIT_NOTE, stage=number)
+            if self._mailer.posts():
+                self._mailer.post(Outgoing(EmailKind.CREDIT_NOTE, stage=number))
+            else:
+                await self._effects.send(EmailKind.CREDIT_NOTE, stage=number)
         return self._view
 
     @credit.validator
@@ -405,9 +424,15 @@ class InvoiceWorkflow:
         async with self._lock:
             stage = self._instalments.ladder_stage(request.stage)
             resend = 1 + sum(r.stage == stage.name for r in self._view.resent_reminders)
-            if await self._effects.send(EmailKind.REMINDER, stage, resend=resend):
-                self._view.resent_reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
-            await self._effects.save()
+            if self._mailer.posts():
+                resend += self._mailer.pending_resends(stage.name)
+                email = self._mailer.post(Outgoing(EmailKind.REMINDER, stage, resend=resend))
+            else:
+                if await self._effects.send(EmailKind.REMINDER, stage, resend=resend):
+                    self._view.resent_reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
+                await self._effects.save()
+                return self._view
+        await workflow.wait_condition(lambda: email.done)  # the mail loop recorded it
         return self._view
 
     @resend_reminder.validator
@@ -533,7 +558,10 @@ class InvoiceWorkflow:
             state.decided = True
             if view.amount_paid:  # the balance paid part of it: less exposure
                 await self._effects.hold_credit()
-        await self._effects.send(EmailKind.INVOICE)
+        if self._mailer.posts():
+            self._mailer.post(Outgoing(EmailKind.INVOICE))  # the ladder runs whatever the mail does
+        else:
+            await self._effects.send(EmailKind.INVOICE)
 
     async def _remind_until_settled(self) -> None:
         """Sleep until the next step (or the end of a hold on reminders) and take it, until paid
@@ -577,7 +605,9 @@ class InvoiceWorkflow:
         assert stage is not None
         if stage.sends_email and self._charges.charge_before_reminder(stage):
             await effects.save()  # the reminder shows the fee and the interest up to today
-        if stage.sends_email and await effects.send(EmailKind.REMINDER, stage):
+        if stage.sends_email and self._mailer.posts():
+            self._mailer.post(Outgoing(EmailKind.REMINDER, stage))  # counted as sent when delivered
+        elif stage.sends_email and await effects.send(EmailKind.REMINDER, stage):
             view.reminders.append(ReminderSent(stage=stage.name, sent_at=workflow.now()))
             state.events.append(EventType.INVOICE_REMINDER_SENT)
         if stage.suspends_credit:
@@ -593,7 +623,11 @@ class InvoiceWorkflow:
         payment record learn, and lift a suspension this invoice may have caused."""
         view, invoice = self._view, self._state.input
         paid = view.status == InvoiceStatus.PAID
-        await self._effects.send(EmailKind.RECEIPT if paid else EmailKind.VOID)
+        notice = EmailKind.RECEIPT if paid else EmailKind.VOID
+        if self._mailer.posts():
+            self._mailer.post(Outgoing(notice))  # the payment record learns now, not after the mail
+        else:
+            await self._effects.send(notice)
         if paid and view.due_at is not None:
             last_paid_at = max((p.paid_at for p in view.payments), default=workflow.now())
             await workflow.execute_activity_method(

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from payinvoice.domain.schedule import OVERDUE_STEP
     from payinvoice.domain.status import InvoiceStatus
+    from payinvoice.rules import discount_time
     from payinvoice.webhooks import EventType
 
 
@@ -40,7 +41,7 @@ class Payments:
         state.movements.append(_movement(LedgerKind.PAYMENT, payment))
         state.events.append(EventType.INVOICE_PAYMENT_RECEIVED)
         self._charges.accrue()
-        self._charges.take_early_payment_discount(payment.paid_at or workflow.now())
+        self._charges.take_early_payment_discount(discount_time(payment, workflow.now()))
         if view.amount_due() == 0:
             state.paid_in_full()
 

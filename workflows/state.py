@@ -12,15 +12,28 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from payinvoice.contracts import (
         Actor,
+        EmailKind,
         InvoiceInput,
         InvoiceNumber,
         InvoiceView,
         Movement,
         new_invoice_view,
     )
-    from payinvoice.domain.schedule import Step
+    from payinvoice.domain.schedule import ReminderStage, Step
     from payinvoice.domain.status import InvoiceStatus
     from payinvoice.webhooks import EventType
+
+
+@dataclass
+class Outgoing:
+    """An email posted to the mail loop (workflows/mail.py); `resend` numbers an operator's
+    resend of a reminder; `done` once it was sent (or dropped) and its outcome recorded."""
+
+    kind: EmailKind
+    reminder: ReminderStage | None = None
+    stage: str | None = None
+    resend: int = 0
+    done: bool = False
 
 
 @dataclass
@@ -47,6 +60,8 @@ class InvoiceState:
     refunds_closed: bool = False
     # Since when the current hold on reminders counts (a later due date restarts it).
     held_since: datetime | None = None
+    # Emails posted and not sent yet, oldest first (EMAIL_OFF_LIFECYCLE_PATCH).
+    outbox: list[Outgoing] = field(default_factory=list)
 
     @classmethod
     def start(cls, invoice: InvoiceInput) -> "InvoiceState":

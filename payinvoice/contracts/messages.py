@@ -26,6 +26,9 @@ class RecordPaymentInput:
     currency: str
     paid_at: datetime | None = None
     method: str = "unknown"
+    # When payinvoice was told, for a payment a merchant or processor reported (None: a bank
+    # statement's booking date, which is trusted): the discount goes by it when later than paid_at.
+    received_at: datetime | None = None
 
 
 @dataclass

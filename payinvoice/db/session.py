@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import (
 from payinvoice.db.writers import queue_writers
 
 
-def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    database_url: str, pool_size: int = 10, max_overflow: int = 20, **kwargs: Any
+) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         # Several processes (API, worker) share the file: WAL lets readers run beside the
         # writer, writers of one process take turns (payinvoice/db/writers.py), and the busy
@@ -22,7 +24,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         # The same pool as PostgreSQL's: WAL readers run in parallel, and with the default 5 + 10
         # a burst of checkouts waiting on the writer left none for reads (500s under load).
         engine = create_async_engine(
-            database_url, connect_args={"timeout": 30}, pool_size=10, max_overflow=20, **kwargs
+            database_url, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=max_overflow,
+            **kwargs,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -36,7 +39,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
 
         queue_writers(engine)
         return engine
-    return create_async_engine(database_url, pool_size=10, max_overflow=20, **kwargs)
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=max_overflow, **kwargs)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,7 +2,9 @@
 
 import json
 
-from api.errors import ERROR_STATUS, HTTP_ERROR_TYPES, error_response
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from api.errors import ERROR_STATUS, HTTP_ERROR_TYPES, database_unavailable, error_response
 from payinvoice.domain.errors import ErrorType, Refusal, not_found
 
 
@@ -33,3 +35,21 @@ def test_not_found_names_what_is_missing() -> None:
     assert isinstance(refusal, Refusal)
     assert refusal.code == ErrorType.UNMATCHED_ENTRY_NOT_FOUND
     assert refusal.message == "unmatched entry not found"
+
+
+class TooManyConnectionsError(Exception):
+    """Named as asyncpg names PostgreSQL's "sorry, too many clients already"."""
+
+
+def test_a_database_with_no_connection_to_give_is_a_503_to_retry_not_a_500() -> None:
+    try:
+        try:
+            raise TooManyConnectionsError("sorry, too many clients already")
+        except TooManyConnectionsError as full:
+            raise DBAPIError("SELECT 1", None, full) from full
+    except DBAPIError as error:
+        assert database_unavailable(error)
+
+
+def test_a_constraint_violation_is_not_the_database_being_away() -> None:
+    assert not database_unavailable(IntegrityError("INSERT", None, Exception("duplicate key")))

@@ -13,6 +13,7 @@ from tests.utils.histories import HISTORIES
 from workflows.charges import LATE_FEE_PATCH
 from workflows.effects import MAIL_QUEUE_PATCH, NOTICE_QUEUE_PATCH
 from workflows.invoice import NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
+from workflows.mail import EMAIL_OFF_LIFECYCLE_PATCH
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 RECORDED: dict[str, Any] = {
@@ -30,6 +31,8 @@ def test_every_lifecycle_path_has_a_recorded_history() -> None:
     assert {"paid_numbered_at_approval", "approved_after_review"} <= set(RECORDED)
     # Every email after the invoice email on the notice queue (NOTICE_QUEUE_PATCH).
     assert "full_ladder_then_paid_on_notice_queue" in RECORDED
+    # Emails on the workflow's mail loop (EMAIL_OFF_LIFECYCLE_PATCH), with the server down and up.
+    assert {"full_ladder_mailed_off_lifecycle", "mail_outage_then_paid"} <= set(RECORDED)
     # Each way money or a change reaches an invoice: a credit note, mark-paid, a promise, a
     # resolved dispute, a resent reminder, a payment by signal (no worker took the update), the
     # early-payment discount and late interest.
@@ -156,6 +159,12 @@ def _summary(event: dict[str, Any]) -> str:
     """The activity's summary (`send_reminder:due`), as the UI shows it."""
     data = event.get("userMetadata", {}).get("summary", {}).get("data", "")
     return json.loads(base64.b64decode(data)) if data else ""
+
+
+def test_emails_recorded_after_the_mail_loop_patch_left_the_lifecycle() -> None:
+    for name in ("full_ladder_mailed_off_lifecycle", "mail_outage_then_paid"):
+        assert EMAIL_OFF_LIFECYCLE_PATCH in _patches(name)
+    assert EMAIL_OFF_LIFECYCLE_PATCH not in _patches("full_ladder_then_paid_on_notice_queue")  # before
 
 
 @pytest.mark.parametrize("name", sorted(RECORDED))

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from dev.mailsink import MailSink
 from tests.utils.factories import auth
 from tests.utils.waiting import eventually
 
@@ -60,10 +61,13 @@ def check_amounts(invoice: dict[str, Any]) -> None:
 
 
 async def get_invoices(api: httpx.AsyncClient, key: str, ids: Iterable[str]) -> list[dict[str, Any]]:
-    """The live invoices (each read through its workflow's query)."""
+    """The live invoices (each read through its workflow's query), 16 reads at a time as a
+    shop's backend would poll them."""
+    at_once = asyncio.Semaphore(16)
 
     async def one(invoice_id: str) -> dict[str, Any]:
-        response = await api.get(f"/v1/invoices/{invoice_id}", headers=auth(key))
+        async with at_once:
+            response = await api.get(f"/v1/invoices/{invoice_id}", headers=auth(key))
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -137,3 +141,38 @@ async def ledger_differences(api: httpx.AsyncClient, key: str) -> list[dict[str,
 async def ledger_agrees(api: httpx.AsyncClient, key: str, within: float = 30) -> None:
     """Wait until the ledger check reports no difference; fail with the differences otherwise."""
     await no_differences(lambda: ledger_differences(api, key), within)
+
+
+async def reach(
+    api: httpx.AsyncClient, key: str, ids: list[str], statuses: set[str], within: float
+) -> list[dict[str, Any]]:
+    """The invoices once every one has one of `statuses`; fail after `within` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        invoices = await get_invoices(api, key, ids)
+        if all(i["status"] in statuses for i in invoices):
+            return invoices
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not all {statuses}: {[(i['id'], i['status']) for i in invoices]}")
+        await asyncio.sleep(0.3)
+
+
+class Mail(MailSink):
+    """The sink, read by recipient."""
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.received() if address in str(m["To"])]
+
+
+async def mail_count(mail: Mail, address: str, count: int, within: float, poll: float = 0.2) -> None:
+    """Wait until `address` received `count` emails, or `within` seconds passed."""
+    deadline = time.monotonic() + within
+    while len(mail.to(address)) < count and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(poll)
+
+
+async def settle_mail(mail: Mail, address: str, count: int, within: float = 30) -> list[Any]:
+    """Wait for `count` emails to `address`, then a moment more for any that should not come."""
+    await mail_count(mail, address, count, within)
+    await asyncio.sleep(1.0)
+    return mail.to(address)

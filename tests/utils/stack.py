@@ -64,6 +64,8 @@ class ServiceStack:
     server: Process | None = None
     worker: Process | None = None
     api: Process | None = None
+    # More workers and API processes on the same server and database (scale-out).
+    more: list[Process] = field(default_factory=list)
     starts: dict[str, int] = field(default_factory=dict)
     _client: Client | None = None
 
@@ -133,19 +135,37 @@ class ServiceStack:
         now = time.time()
         return any(now - p.last_access_time.ToDatetime().timestamp() < 2 for p in response.pollers)
 
+    async def add_worker(self) -> Process:
+        """One more worker on the same task queues, as docker-compose scales them."""
+        worker = self._start("worker-more", [sys.executable, "worker.py"], self.env())
+        self.more.append(worker)
+        await wait_until("another worker", self._probe(worker, self._worker_polls), within=60)
+        return worker
+
     # The API
 
     async def start_api(self) -> None:
+        self.api = await self._api(self.api_port, "api")
+
+    async def add_api(self) -> str:
+        """One more API process on a port of its own; its base URL."""
+        port = free_port()
+        self.more.append(await self._api(port, "api-more"))
+        return f"http://127.0.0.1:{port}"
+
+    async def _api(self, port: int, name: str) -> Process:
         args = [
             sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
-            "--port", str(self.api_port), "--log-level", "warning",
+            "--port", str(port), "--log-level", "warning",
         ]  # fmt: skip
-        self.api = self._start("api", args, self.env())
-        await wait_until("the API", self._probe(self.api, self._api_healthy))
+        api = self._start(name, args, self.env())
 
-    async def _api_healthy(self) -> bool:
-        async with httpx.AsyncClient(base_url=self.api_url, timeout=2) as http:
-            return (await http.get("/healthz")).status_code == 200
+        async def healthy() -> bool:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as http:
+                return (await http.get("/healthz")).status_code == 200
+
+        await wait_until(f"the API on {port}", self._probe(api, healthy))
+        return api
 
     # Crashes
 
@@ -166,12 +186,12 @@ class ServiceStack:
         return probe
 
     def check_alive(self) -> None:
-        for process in (self.server, self.worker, self.api):
+        for process in (self.server, self.worker, self.api, *self.more):
             if process is not None and not process.alive():
                 raise StackError(f"{process.name} exited ({process.popen.returncode}):\n{process.tail(40)}")
 
     async def stop(self) -> None:
-        for process in (self.api, self.worker, self.server):
+        for process in (*self.more, self.api, self.worker, self.server):
             if process is not None:
                 with contextlib.suppress(subprocess.SubprocessError, OSError):
                     await process.stop(grace_s=10)

@@ -37,6 +37,19 @@ async def invoice_reaches(
     return await eventually(check, within)
 
 
+async def reminders_sent(
+    api: httpx.AsyncClient, key: str, invoice_id: str, count: int, within: float = 20.0
+) -> list[dict[str, Any]]:
+    """The invoice's reminders once at least `count` are recorded. Emails go out on a loop of
+    their own (workflows/mail.py): a status reached says nothing about the emails before it."""
+
+    async def check() -> list[dict[str, Any]] | None:
+        reminders = (await api.get(f"/v1/invoices/{invoice_id}", headers=auth(key))).json()["reminders"]
+        return reminders if len(reminders) >= count else None
+
+    return await eventually(check, within)
+
+
 def mails_to(sink: MailSink, address: str) -> list[EmailMessage]:
     return [m for m in sink.received() if address in m["To"]]
 

@@ -9,7 +9,7 @@ from dev.mailsink import MailSink
 from tests.utils.clients import api_with
 from tests.utils.dunning import put_ladder, set_buyer_ladder, stage
 from tests.utils.factories import create_buyer, create_merchant, issue
-from tests.utils.waiting import invoice_reaches, late_duplicates_arrive, mails_to
+from tests.utils.waiting import invoice_reaches, late_duplicates_arrive, mails_to, reminders_sent
 
 # A day of a twentieth of a second: each ladder below runs in well under a second.
 FAST_DAY = 0.05
@@ -48,11 +48,12 @@ async def test_a_custom_ladder_with_its_own_subjects_reaches_the_buyer_in_order_
     buyer = await create_buyer(fast_api, key, payment_terms_days=2)
     invoice = await issue(fast_api, key, buyer["id"])
 
-    final = await invoice_reaches(fast_api, key, invoice["id"], "uncollectible")
+    await invoice_reaches(fast_api, key, invoice["id"], "uncollectible")
+    reminded = await reminders_sent(fast_api, key, invoice["id"], 3)
     await late_duplicates_arrive(FAST_DAY)
 
     number = invoice["number"]
-    assert [r["stage"] for r in final["reminders"]] == ["heads_up", "today", "chase"]
+    assert [r["stage"] for r in reminded] == ["heads_up", "today", "chase"]
     received = mails_to(mail, buyer["email"])
     assert [m["X-Payinvoice-Kind"] for m in received] == ["invoice", "reminder", "reminder", "reminder"]
     assert [m["X-Reminder-Stage"] for m in received[1:]] == ["heads_up", "today", "chase"]
@@ -77,7 +78,9 @@ async def test_changing_the_ladder_affects_only_invoices_issued_afterwards(
     after = await issue(fast_api, key, buyer["id"])
 
     await invoice_reaches(fast_api, key, before["id"], "uncollectible")
+    await reminders_sent(fast_api, key, before["id"], 2)
     await invoice_reaches(fast_api, key, after["id"], "uncollectible")
+    await reminders_sent(fast_api, key, after["id"], 2)
     first = reminders_of(mail, buyer["email"], before)
     second = reminders_of(mail, buyer["email"], after)
     assert [m["X-Reminder-Stage"] for m in first] == ["a_first", "a_second"]
@@ -100,7 +103,9 @@ async def test_a_buyers_own_ladder_wins_over_the_merchants_for_its_later_invoice
     theirs = await issue(fast_api, key, other["id"])
 
     await invoice_reaches(fast_api, key, mine["id"], "uncollectible")
+    await reminders_sent(fast_api, key, mine["id"], 2)
     await invoice_reaches(fast_api, key, theirs["id"], "uncollectible")
+    await reminders_sent(fast_api, key, theirs["id"], 2)
     own_stages = [m["X-Reminder-Stage"] for m in reminders_of(mail, own["email"], mine)]
     other_stages = [m["X-Reminder-Stage"] for m in reminders_of(mail, other["email"], theirs)]
     assert own_stages == ["buyer_first", "buyer_second"]
@@ -119,5 +124,6 @@ async def test_without_a_ladder_of_its_own_a_buyer_gets_the_merchants_again(
     invoice = await issue(fast_api, key, buyer["id"])
 
     await invoice_reaches(fast_api, key, invoice["id"], "uncollectible")
+    await reminders_sent(fast_api, key, invoice["id"], 2)
     stages = [m["X-Reminder-Stage"] for m in reminders_of(mail, buyer["email"], invoice)]
     assert stages == ["merchant_first", "merchant_second"]

@@ -230,3 +230,27 @@ async def test_an_invalid_discount_in_a_buyer_update_answers_422_and_keeps_the_o
     assert (response.status_code, error_code(response)) == (422, "invalid_discount"), response.text
     kept = await api.get(f"/v1/buyers/{buyer['id']}", headers=auth(key))
     assert kept.json()["early_payment_discount"] == TWO_TEN
+
+
+async def test_a_payment_reported_after_the_window_but_dated_inside_it_gets_no_discount(
+    api_factory: Callable[..., httpx.AsyncClient],
+) -> None:
+    """The discount goes by when payinvoice heard of the payment, when that was later: a
+    backdated report cannot buy the discount after the window closed."""
+    async with api_factory(day_seconds=0.1) as fast_api:
+        key = await create_merchant(fast_api)
+        buyer = await create_buyer(fast_api, key)
+        invoice = await issue(fast_api, key, buyer["id"], early_payment_discount={"percent": "2", "days": 1})
+        deadline = datetime.fromisoformat(invoice["discount_deadline"])
+
+        async def window_closed() -> bool:
+            return datetime.now(UTC) > deadline
+
+        await eventually(window_closed)
+        paid = await post_payment(
+            fast_api, key, invoice["id"], amount=DISCOUNTED, paid_at=invoice["created_at"]
+        )
+
+    assert paid.status_code == 200, paid.text
+    body = paid.json()
+    assert (body["status"], body["discount"], body["amount_due"]) == ("open", "0.00", "2.38")

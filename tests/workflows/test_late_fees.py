@@ -15,7 +15,7 @@ from tests.utils.dunning import issue_on_ladder, stage
 from tests.utils.factories import auth, post_payment
 from tests.utils.histories import record_history
 from tests.utils.invariants import ledger_agrees
-from tests.utils.waiting import invoice_reaches, mails_to
+from tests.utils.waiting import eventually, invoice_reaches, mails_to
 
 DAY = 0.2
 # Net 1: each invoice falls due the day after its issue.
@@ -47,11 +47,16 @@ def fee_lines(invoice: dict[str, Any]) -> list[tuple[str, str, str | None, str]]
     return [(f["kind"], f["description"], f["stage"], f["amount"]) for f in invoice["fees"]]
 
 
-def reminder(sink: MailSink, issued: dict[str, Any], stage_name: str) -> EmailMessage:
-    [message] = [
-        m for m in mails_to(sink, issued["buyer"]["email"])
-        if m["X-Payinvoice-Kind"] == "reminder" and m["X-Reminder-Stage"] == stage_name
-    ]
+async def reminder(sink: MailSink, issued: dict[str, Any], stage_name: str) -> EmailMessage:
+    """The stage's reminder once it arrived (emails follow the lifecycle on a loop of their own)."""
+
+    async def arrived() -> list[EmailMessage]:
+        return [
+            m for m in mails_to(sink, issued["buyer"]["email"])
+            if m["X-Payinvoice-Kind"] == "reminder" and m["X-Reminder-Stage"] == stage_name
+        ]
+
+    [message] = await eventually(arrived)
     return message
 
 
@@ -97,9 +102,9 @@ async def test_the_reminder_of_a_fee_stage_shows_its_fee_and_the_new_amount_due(
 
     await written_off(fast_api, issued)
 
-    late = plain_text(reminder(mail, issued, "late"))
+    late = plain_text(await reminder(mail, issued, "late"))
     assert "A late fee of 10.00 EUR has been added to this invoice; the amount due is now 129.00 EUR." in late
-    later = plain_text(reminder(mail, issued, "later"))
+    later = plain_text(await reminder(mail, issued, "later"))
     assert "A late fee of 6.45 EUR has been added to this invoice; the amount due is now 135.45 EUR." in later
     assert "Late fee (late):" in later and "Late fee (later):" in later
 
@@ -111,7 +116,7 @@ async def test_a_reminder_of_a_stage_without_fee_mentions_no_fee(
 
     await written_off(fast_api, issued)
 
-    assert "late fee" not in plain_text(reminder(mail, issued, "due")).lower()
+    assert "late fee" not in plain_text(await reminder(mail, issued, "due")).lower()
 
 
 async def test_an_invoice_paid_before_a_fee_stage_is_charged_no_fee(fast_api: httpx.AsyncClient) -> None:

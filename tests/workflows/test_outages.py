@@ -18,7 +18,14 @@ from dev.ports import free_port
 from payinvoice.settings import Settings
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
 from tests.utils.histories import record_history
-from tests.utils.waiting import eventually, invoice_reaches, late_duplicates_arrive, mails_arrive, mails_to
+from tests.utils.waiting import (
+    eventually,
+    invoice_reaches,
+    late_duplicates_arrive,
+    mails_arrive,
+    mails_to,
+    reminders_sent,
+)
 from worker import Workers, build_worker
 
 
@@ -163,10 +170,11 @@ async def test_a_worker_that_goes_away_mid_ladder_loses_no_reminder_and_sends_no
         await asyncio.sleep(1.0)  # stages fall due while no worker runs
 
         async with own_queue.worker(day_seconds=0.05):
-            final = await invoice_reaches(api, key, invoice["id"], "uncollectible")
+            await invoice_reaches(api, key, invoice["id"], "uncollectible")
+            reminded = await reminders_sent(api, key, invoice["id"], 5)
             await late_duplicates_arrive(0.05)  # with the worker that would send one
 
-    stages = [r["stage"] for r in final["reminders"]]
+    stages = [r["stage"] for r in reminded]
     assert stages == ["upcoming", "due", "overdue_1", "overdue_2", "final_notice"]
     received = mails_to(mail, buyer["email"])
     assert [m["X-Reminder-Stage"] for m in received[1:]] == stages

@@ -531,3 +531,35 @@ def test_an_invoice_day_begins_at_the_moment_of_issue() -> None:
 
 def test_an_invoice_with_short_days_counts_its_dates_in_them() -> None:
     assert rules.invoice_today(view(day_seconds=1.0), ISSUED + timedelta(seconds=3.5)) == date(2025, 1, 4)
+
+
+# Reported payments: their ids and their times
+
+
+@pytest.mark.parametrize("payment_id", ["camt053:E-1", "camt053:DE89:E-1", "balance:inv_1"])
+def test_a_reported_payment_may_not_take_an_id_of_payinvoices_own_sources(payment_id: str) -> None:
+    code, message = refusal(rules.check_reported_payment_id, payment_id)
+    assert code == ErrorType.INVALID_REQUEST
+    assert "payinvoice's own" in message
+
+
+def test_a_reported_payment_id_of_its_own_passes() -> None:
+    rules.check_reported_payment_id("pay_camt053:1")
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
+def test_a_reported_paid_at_lies_between_the_issue_and_a_little_after_now(paid_at: datetime) -> None:
+    clamped = rules.reported_paid_at(view(), paid_at, NOW)
+    assert ISSUED <= clamped <= NOW + rules.PAID_AT_SKEW
+    if ISSUED <= paid_at <= NOW + rules.PAID_AT_SKEW:
+        assert clamped == paid_at
+
+
+def test_a_payment_counts_for_the_discount_when_paid() -> None:
+    payment = RecordPaymentInput("p_1", 100, "EUR", paid_at=ISSUED + timedelta(days=1))
+    assert rules.discount_time(payment, NOW) == ISSUED + timedelta(days=1)
+
+
+def test_a_payment_reported_later_than_it_says_it_was_paid_counts_for_the_discount_when_received() -> None:
+    payment = RecordPaymentInput("p_1", 100, "EUR", paid_at=ISSUED, received_at=NOW)
+    assert rules.discount_time(payment, NOW) == NOW
