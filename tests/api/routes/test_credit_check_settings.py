@@ -1,13 +1,12 @@
 """The merchant's external credit check settings: set, read without the secret, remove, validate."""
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.utils.factories import auth, create_merchant, error_code
-from tests.utils.resolver import resolve_by_table
+from tests.utils.resolver import strict_api_resolving
 
 PATH = "/v1/settings/credit-check"
 SECRET = "whsec-0123456789abcdef"
@@ -191,16 +190,10 @@ NOT_ALLOWED = [
 ]
 
 
-@pytest.fixture
-async def strict_api(
-    api_factory: Callable[..., httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The API as production runs it (private URLs not allowed), with names resolved by a table."""
-    resolve_by_table(
-        monkeypatch, {"scoring.internal": ["10.0.0.7"], "scoring.example.com": ["93.184.215.14"]}
-    )
-    async with api_factory(allow_private_urls=False) as client:
-        yield client
+# The API as production runs it (private URLs not allowed), with names resolved by a table.
+strict_api = strict_api_resolving(
+    {"scoring.internal": ["10.0.0.7"], "scoring.example.com": ["93.184.215.14"]}
+)
 
 
 @pytest.mark.parametrize("url", NOT_ALLOWED)

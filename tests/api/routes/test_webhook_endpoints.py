@@ -2,7 +2,6 @@
 tenancy, and the deliveries list of an endpoint that has none yet."""
 
 import base64
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -10,7 +9,7 @@ import pytest
 
 from tests.conftest import ADMIN_KEY
 from tests.utils.factories import auth, create_merchant, error_code
-from tests.utils.resolver import resolve_by_table
+from tests.utils.resolver import strict_api_resolving
 
 PATH = "/v1/webhook-endpoints"
 URL = "https://shop.example/payinvoice/hooks"
@@ -172,16 +171,10 @@ NOT_ALLOWED = [
 ]
 
 
-@pytest.fixture
-async def strict_api(
-    api_factory: Callable[..., httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The API as production runs it (private URLs not allowed), with names resolved by a table."""
-    resolve_by_table(
-        monkeypatch, {"metadata.internal": ["169.254.169.254"], "hooks.shop.example": ["93.184.215.14"]}
-    )
-    async with api_factory(allow_private_urls=False) as client:
-        yield client
+# The API as production runs it (private URLs not allowed), with names resolved by a table.
+strict_api = strict_api_resolving(
+    {"metadata.internal": ["169.254.169.254"], "hooks.shop.example": ["93.184.215.14"]}
+)
 
 
 @pytest.mark.parametrize("url", NOT_ALLOWED)
