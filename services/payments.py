@@ -19,7 +19,13 @@ from payinvoice.db.session import dialect_insert
 from payinvoice.domain.errors import ErrorType, Refusal, not_found
 from payinvoice.domain.money import exponent, to_minor
 from payinvoice.domain.status import FINAL
-from payinvoice.rules import check_payable, check_payment_request, check_reported_payment_id, reported_paid_at
+from payinvoice.rules import (
+    check_payable,
+    check_payment_request,
+    check_reported_payment_id,
+    payment_recorded,
+    reported_paid_at,
+)
 from services.invoices import find_by_reference, live_invoice, stored_invoice
 from services.temporal import payment_result, report_payment, start_payment
 
@@ -34,7 +40,7 @@ def payment_input(
     exponent(currency)
     if paid_at is not None and paid_at.tzinfo is None:
         raise Refusal(ErrorType.INVALID_REQUEST, "paid_at must carry a timezone")
-    if reported:
+    if reported and not payment_recorded(view, payment_id):  # one recorded is answered as it stands
         check_reported_payment_id(payment_id)
     now = datetime.now(UTC)
     payment = RecordPaymentInput(

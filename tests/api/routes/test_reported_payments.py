@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from tests.utils.camt053 import ACCOUNT, Entry, camt053
 from tests.utils.factories import auth, checkout, create_buyer, create_merchant, error_code, post_payment
 
 
@@ -56,3 +57,22 @@ async def test_a_payment_with_an_id_of_payinvoices_own_sources_is_refused_and_ch
     assert (refused.status_code, error_code(refused)) == (422, "invalid_request"), refused.text
     after = (await api.get(f"/v1/invoices/{invoice['id']}", headers=auth(key))).json()
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
+
+
+async def test_a_bank_statement_payment_reported_again_by_its_id_is_answered_as_it_stands(
+    api: httpx.AsyncClient,
+) -> None:
+    """The reserved ids guard new money only: the same payment again changes nothing, as ever."""
+    key, invoice = await issued(api)
+    entry = Entry("10.00", reference=invoice["payment_reference"])
+    imported = await api.post(
+        "/v1/reconciliation/camt053", content=camt053([entry]),
+        headers=auth(key) | {"Content-Type": "application/xml"},
+    )
+    assert imported.status_code == 200, imported.text
+    statement_id = f"camt053:{ACCOUNT}:{entry.ref}"
+
+    again = await post_payment(api, key, invoice["id"], payment_id=statement_id, amount="10.00")
+
+    assert again.status_code == 200, again.text
+    assert [p["payment_id"] for p in again.json()["payments"]] == [statement_id]
