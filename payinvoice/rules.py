@@ -8,10 +8,11 @@ when the invoice cannot take it. The workflow's validators turn a refusal into a
 Pure: no Temporal, no clock (`now` is passed in), no I/O.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any, NoReturn
 
 from payinvoice.contracts import (
     BALANCE_METHOD,
@@ -74,6 +75,13 @@ ALLOWED: Mapping[Action, frozenset[InvoiceStatus]] = MappingProxyType(
         Action.REVIEW: frozenset({InvoiceStatus.PENDING_REVIEW}),
     }
 )
+
+
+def refuse(check: Callable[..., object], *args: Any, **kwargs: Any) -> NoReturn:
+    """Raise the refusal `check` gives a request the caller knows cannot be taken (an invoice
+    whose workflow has finished): the same code and message as the workflow's validator."""
+    check(*args, **kwargs)
+    raise AssertionError(f"{check.__name__} let a request through that cannot be taken")
 
 
 def allows(view: InvoiceView, action: Action) -> bool:

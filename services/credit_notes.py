@@ -12,7 +12,7 @@ from payinvoice.contracts.schemas import CreditNoteIn
 from payinvoice.db.models import Merchant
 from payinvoice.domain.lines import parse_line, price_lines
 from payinvoice.domain.money import to_minor
-from payinvoice.rules import check_credit_note
+from payinvoice.rules import check_credit_note, recorded_credit_note, refuse
 from services.invoices import stored_invoice
 from services.temporal import credit_note_update_id, update_invoice
 from workflows.invoice import InvoiceWorkflow
@@ -55,11 +55,10 @@ async def credit_invoice(
     paid; on a paid invoice the credit goes to the buyer's balance."""
     view = await stored_invoice(session, merchant, invoice_id)
     request = credit_note_input(view, body)
-    if any(note.credit_note_id == request.credit_note_id for note in view.credit_notes):
+    if recorded_credit_note(view, request.credit_note_id) is not None:
         return Credited(view, created=False)
     update_id = credit_note_update_id(request.credit_note_id)  # a retry racing the first joins it
     credited = await update_invoice(client, invoice_id, InvoiceWorkflow.credit, request, update_id)
     if credited is None:  # its refund window closed meanwhile: the workflow is done
-        check_credit_note(view, request, refunds_closed=True)
-        raise AssertionError("check_credit_note let a closed invoice through")
+        refuse(check_credit_note, view, request, refunds_closed=True)
     return Credited(credited, created=True)

@@ -24,6 +24,7 @@ from payinvoice.rules import (
     check_payment_request,
     check_reported_payment_id,
     payment_recorded,
+    refuse,
     reported_paid_at,
 )
 from services.invoices import find_by_reference, live_invoice, stored_invoice
@@ -70,7 +71,7 @@ async def apply_payment(
     invoice as it stands. If no worker accepts the update within `accept_timeout` seconds, the
     payment goes as a signal, which Temporal keeps durably until a worker applies it (the
     workflow ignores whichever of the two comes second)."""
-    if any(p.payment_id == payment.payment_id for p in view.payments + view.unapplied_payments):
+    if payment_recorded(view, payment.payment_id):
         # Reported again: the invoice as it stands now. (Temporal answers an update id it has
         # seen with that update's first result: the invoice as it was then, perhaps long ago.)
         return Applied(await live_invoice(client, view))
@@ -93,8 +94,7 @@ async def apply_payment(
             view = await stored_invoice(session, merchant, view.invoice_id)  # it just finished
     if any(p.payment_id == payment.payment_id for p in view.payments):
         return Applied(view)
-    check_payable(view)  # final: refused
-    raise AssertionError(f"check_payable let a {view.status} invoice through")
+    refuse(check_payable, view)  # final
 
 
 async def record_payment(
@@ -139,7 +139,7 @@ async def report_settlement(
     claimed = await _claim(session, merchant, body.settlement_id, body_hash, view.invoice_id)
     if claimed.invoice_id != view.invoice_id:  # replayed after its reference moved: the claim's
         view = await stored_invoice(session, merchant, claimed.invoice_id)
-    if any(p.payment_id == body.settlement_id for p in view.payments + view.unapplied_payments):
+    if payment_recorded(view, body.settlement_id):
         return Settled(Applied(await live_invoice(client, view)), duplicate=True)
     try:
         payment = payment_input(

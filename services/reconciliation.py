@@ -23,7 +23,7 @@ from payinvoice.contracts import InvoiceView, RecordPaymentInput, from_document
 from payinvoice.contracts.schemas import StatementEntryOut, StatementImportOut, UnmatchedEntryOut
 from payinvoice.db.models import BankEntry, Buyer, Invoice, Merchant
 from payinvoice.domain.errors import ErrorType, Refusal, not_found
-from payinvoice.domain.money import MoneyError, from_minor
+from payinvoice.domain.money import from_minor
 from payinvoice.domain.reference import invoice_number_from_reference
 from payinvoice.domain.status import PAYABLE
 from payinvoice.reconciliation.camt053 import Statement, StatementEntry, StatementError, parse_statement
@@ -121,7 +121,7 @@ async def _pay(
         payment = _payment(view, row)
         # Taken now or kept durably for when a worker runs: either way the entry is paid.
         return (await apply_payment(client, session, merchant, view, payment)).view, None
-    except (Refusal, MoneyError) as error:
+    except Refusal as error:  # the domain's (MoneyError...) and the workflow's alike
         return None, f"{error.code}: {error.message}"
     except WorkflowUpdateFailedError as error:
         if not isinstance(error.cause, ApplicationError):

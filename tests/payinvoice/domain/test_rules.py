@@ -563,3 +563,14 @@ def test_a_payment_counts_for_the_discount_when_paid() -> None:
 def test_a_payment_reported_later_than_it_says_it_was_paid_counts_for_the_discount_when_received() -> None:
     payment = RecordPaymentInput("p_1", 100, "EUR", paid_at=ISSUED, received_at=NOW)
     assert rules.discount_time(payment, NOW) == NOW
+
+
+def test_refuse_raises_the_checks_own_refusal() -> None:
+    assert refusal(rules.refuse, rules.check_void, view(status=S.PAID)) == (
+        ErrorType.INVOICE_NOT_VOIDABLE, "invoice is paid and cannot be voided",
+    )
+
+
+def test_refuse_does_not_let_a_request_through_that_its_check_passes() -> None:
+    with pytest.raises(AssertionError, match="check_void"):
+        rules.refuse(rules.check_void, view())
