@@ -71,6 +71,9 @@ class Merchant(Base):
     bic: Mapped[str | None] = mapped_column(String(11), default=None)
     legal_name: Mapped[str | None] = mapped_column(String(200), default=None)
     address: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The seller's company data that e-invoices need (contracts.schemas.CompanySettings as a
+    # document: legal name, postal address, VAT id, contact...); None until it is set.
+    company: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -110,6 +113,14 @@ class Buyer(Base):
     iban: Mapped[str | None] = mapped_column(String(34), default=None)
     # The language of the buyer's emails, invoice PDFs and hosted page (payinvoice.i18n.LOCALES).
     locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # What e-invoices need of the buyer (all optional until its format requires them): the postal
+    # address {line1, line2?, postcode, city, country}, VAT id, BT-10 buyer reference (a German
+    # public buyer's Leitweg-ID), electronic address {scheme, value} and the format it receives.
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    vat_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    buyer_reference: Mapped[str | None] = mapped_column(String(200), default=None)
+    electronic_address: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    einvoice_format: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def payment_record(self) -> PaymentRecord:
@@ -243,6 +254,19 @@ class InvoicePdf(Base):
     html_sha256: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InvoiceBankDetails(Base):
+    """The bank details an invoice was issued with, frozen at issue: its PDF, page and EPC QR keep
+    them when the merchant's change later (a change applies to invoices issued after it)."""
+
+    __tablename__ = "invoice_bank_details"
+
+    invoice_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    iban: Mapped[str | None] = mapped_column(String(34), default=None)
+    bic: Mapped[str | None] = mapped_column(String(11), default=None)
+    account_holder: Mapped[str | None] = mapped_column(String(200), default=None)
+    frozen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CreditPolicyVersion(Base):
