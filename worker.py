@@ -15,8 +15,10 @@ from activities.balances import BalanceActivities
 from activities.credit import CreditActivities
 from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
+from activities.notices import NoticeActivities
 from activities.scoring import ScoringActivities
 from activities.webhooks import WebhookActivities
+from payinvoice.codec import keyring_from_settings
 from payinvoice.contracts import mail_task_queue, notice_task_queue
 from payinvoice.db.outbox import WebhookOutbox
 from payinvoice.db.session import create_engine, create_sessionmaker
@@ -25,6 +27,7 @@ from payinvoice.search import register_search_attributes
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
 from workflows.invoice import InvoiceWorkflow
+from workflows.merchant_notice import MerchantNoticeWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 # The sandbox re-imports every module it does not pass through for each new run (and each
@@ -101,12 +104,13 @@ def build_worker(
         sessions, mail, settings.webhook_timeout_seconds, settings.allow_private_urls
     )
     balance = BalanceActivities(sessions)
+    notices = NoticeActivities(sessions, mail)
     workers = []
     if "invoices" in settings.served_queues:
         workers.append(Worker(
             client,
             task_queue=settings.temporal_task_queue,
-            workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow],
+            workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow, MerchantNoticeWorkflow],
             workflow_runner=workflow_runner(settings.workflow_sandbox),
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
@@ -117,6 +121,7 @@ def build_worker(
                 issuing.assign_invoice_number, issuing.save_invoice, email.send_email,
                 issuing.assign_credit_note_number, balance.apply_balance,
                 webhooks.deliver_webhook, webhooks.disable_webhook_endpoint,
+                notices.send_bank_details_changed,
             ],
         ))  # fmt: skip
     for name, queue in (("mail", mail_task_queue), ("notices", notice_task_queue)):
@@ -131,7 +136,10 @@ def build_worker(
 async def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
-    engine = create_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
+    engine = create_engine(
+        settings.database_url, settings.database_pool_size, settings.database_max_overflow,
+        keyring=keyring_from_settings(settings),  # opens the sealed secrets (payinvoice/db/sealed.py)
+    )
     # The SDK's own metrics (task latencies, pollers, slots) on their own Prometheus port.
     client = await connect(settings, runtime=worker_runtime(settings.worker_metrics_port))
     if settings.worker_metrics_port:

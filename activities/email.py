@@ -133,10 +133,14 @@ def _email_context(request: SendEmailInput, msg_id: str) -> Select[Any]:
     if request.kind not in PDF_ATTACHED:
         archived_pdf = false()
     return (
-        select(models.Invoice, models.Buyer, models.Merchant, models.InvoicePdf, models.SentEmail.message_id)
+        select(
+            models.Invoice, models.Buyer, models.Merchant, models.InvoicePdf, models.SentEmail.message_id,
+            models.InvoiceBankDetails,
+        )
         .join(models.Buyer, models.Buyer.id == models.Invoice.buyer_id)
         .join(models.Merchant, models.Merchant.id == models.Invoice.merchant_id)
         .outerjoin(models.InvoicePdf, archived_pdf)
+        .outerjoin(models.InvoiceBankDetails, models.InvoiceBankDetails.invoice_id == models.Invoice.id)
         .outerjoin(models.SentEmail, models.SentEmail.message_id == msg_id)
         .where(models.Invoice.id == request.invoice_id)
     )
@@ -158,10 +162,11 @@ class EmailActivities:
             found = (await session.execute(_email_context(request, msg_id))).first()
         if found is None:
             raise LookupError(f"invoice {request.invoice_id} is not in the read model yet")
-        row, buyer, merchant, archived, sent = found
+        row, buyer, merchant, archived, sent, bank = found
         if sent is not None:
             return EmailResult(delivered=True, message_id=msg_id)
-        document = document_for(from_document(row.document), merchant, buyer, self._mail.public_url)
+        view = from_document(row.document)
+        document = document_for(view, merchant, buyer, self._mail.public_url, bank=bank)
         message = await _render_email(
             kind=request.kind, stage=request.stage, invoice=document.invoice,
             buyer=Recipient(buyer.name, buyer.email), merchant_name=merchant.name,

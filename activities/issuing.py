@@ -51,9 +51,19 @@ async def numbered(session: AsyncSession, invoice_id: str) -> InvoiceNumber | No
 
 async def new_invoice_number(session: AsyncSession, invoice_id: str, merchant_id: str) -> InvoiceNumber:
     """The merchant's next number for an invoice that has none, in the caller's transaction: it
-    exists only if that transaction commits, so the sequence has no holes."""
+    exists only if that transaction commits, so the sequence has no holes. The merchant's bank
+    details are frozen on the invoice in the same transaction: a later change of them applies to
+    the invoices issued after it, never to one a buyer already holds."""
     sequence = await _next(session, merchant_id, models.Merchant.last_invoice_number)
     session.add(models.InvoiceNumber(invoice_id=invoice_id, merchant_id=merchant_id, sequence=sequence))
+    merchant = (await session.execute(
+        select(models.Merchant.iban, models.Merchant.bic, models.Merchant.legal_name, models.Merchant.name)
+        .where(models.Merchant.id == merchant_id)
+    )).one()
+    session.add(models.InvoiceBankDetails(
+        invoice_id=invoice_id, iban=merchant.iban, bic=merchant.bic,
+        account_holder=merchant.legal_name or merchant.name,
+    ))  # fmt: skip
     return _invoice_number(sequence)
 
 

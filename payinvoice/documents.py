@@ -74,15 +74,22 @@ class InvoiceDocument:
 
 def document_for(
     invoice: InvoiceView, merchant: models.Merchant, buyer: models.Buyer, public_url: str,
-    now: datetime | None = None,
+    now: datetime | None = None, bank: models.InvoiceBankDetails | None = None,
 ) -> InvoiceDocument:
-    """The invoice with its seller (the merchant's bank details in force now) and buyer, shown as
-    at `now` (default: the moment it is rendered). Interest up to then is the caller's: see
-    payinvoice.late_charges.as_of."""
-    seller = Seller(
-        name=merchant.name, legal_name=merchant.legal_name, address=merchant.address,
-        iban=merchant.iban, bic=merchant.bic,
-    )
+    """The invoice with its seller and buyer, shown as at `now` (default: the moment it is
+    rendered). The bank details are those frozen on the invoice at issue (`bank`); an invoice
+    issued before they were frozen shows the merchant's in force now. Interest up to then is the
+    caller's: see payinvoice.late_charges.as_of."""
+    if bank is None:
+        seller = Seller(
+            name=merchant.name, legal_name=merchant.legal_name, address=merchant.address,
+            iban=merchant.iban, bic=merchant.bic,
+        )
+    else:
+        seller = Seller(
+            name=merchant.name, legal_name=bank.account_holder or merchant.legal_name,
+            address=merchant.address, iban=bank.iban, bic=bank.bic,
+        )
     return InvoiceDocument(
         invoice=invoice, seller=seller,
         buyer=BuyerParty(name=buyer.name, email=buyer.email, locale=checked_locale(buyer.locale)),

@@ -232,3 +232,26 @@ def render_webhook_disabled(
     message.set_content(_ENV.get_template("webhook_disabled.txt").render(context))
     message.add_alternative(_ENV.get_template("webhook_disabled.html").render(context), subtype="html")
     return message
+
+
+def render_bank_details_changed(
+    *, merchant: Recipient, changed_at: datetime, account_before: str | None, account_after: str | None,
+    mail_from: str, public_url: str, message_id: str, sent_at: datetime,
+) -> EmailMessage:
+    """To the merchant: the bank account its new invoices name changed (masked accounts)."""
+    context: dict[str, Any] = {
+        **translations(DEFAULT_LOCALE),  # to the merchant: in English
+        "merchant_name": merchant.name, "changed_at": changed_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "account_before": account_before or "none", "account_after": account_after or "none",
+        "public_url": public_url,
+    }
+    message = EmailMessage()
+    message["Subject"] = "The bank details on your payinvoice invoices changed"
+    message["From"] = mail_from
+    message["To"] = formataddr((one_line(merchant.name), merchant.email))
+    message["Message-ID"] = message_id
+    message["Date"] = format_datetime(sent_at)
+    message["X-Payinvoice-Kind"] = "bank_details_changed"
+    message.set_content(_ENV.get_template("bank_details_changed.txt").render(context))
+    message.add_alternative(_ENV.get_template("bank_details_changed.html").render(context), subtype="html")
+    return message

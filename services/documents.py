@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payinvoice.contracts import InvoiceView
-from payinvoice.db.models import Buyer, Merchant
+from payinvoice.db.models import Buyer, InvoiceBankDetails, Merchant
 from payinvoice.documents import (
     InvoiceDocument,
     document_for,
@@ -25,7 +25,8 @@ async def load_document(
     buyer = await session.get(Buyer, view.buyer_id)
     if merchant is None or buyer is None:  # the read model references both: never in practice
         raise Refusal(ErrorType.INVOICE_NOT_FOUND, "invoice not found")
-    return document_for(as_of(view, datetime.now(UTC)), merchant, buyer, public_url)
+    bank = await session.get(InvoiceBankDetails, view.invoice_id)
+    return document_for(as_of(view, datetime.now(UTC)), merchant, buyer, public_url, bank=bank)
 
 
 @dataclass(frozen=True)

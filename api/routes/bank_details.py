@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.deps import CurrentMerchant, SessionDep
+from api.deps import CurrentMerchant, SessionDep, SettingsDep, TemporalDep
 from payinvoice.contracts.schemas import BankDetailsIn, BankDetailsOut
 from services import merchants
 
@@ -16,8 +16,9 @@ async def get_bank_details(merchant: CurrentMerchant) -> BankDetailsOut:
 
 @router.put("", response_model=BankDetailsOut)
 async def put_bank_details(
-    body: BankDetailsIn, session: SessionDep, merchant: CurrentMerchant
+    body: BankDetailsIn, session: SessionDep, merchant: CurrentMerchant, temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> BankDetailsOut:
-    """Replace all four fields (an omitted one is cleared). Invoices show the details in force
-    when they are printed."""
-    return await merchants.set_bank_details(session, merchant, body)
+    """Replace all four fields (an omitted one is cleared). They apply to invoices issued from
+    now on; a change is emailed to the merchant."""
+    return await merchants.set_bank_details(session, temporal, settings.temporal_task_queue, merchant, body)

@@ -7,6 +7,7 @@ Create Date: 2026-12-07 22:30:00.000000
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,6 +37,24 @@ def upgrade() -> None:
         sa.Column("frozen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("invoice_id"),
     )
+    # Invoices issued before: frozen with the details in force now, what they showed until now.
+    numbers = sa.table("invoice_numbers", sa.column("invoice_id"), sa.column("merchant_id"))
+    merchants = sa.table(
+        "merchants", sa.column("id"), sa.column("iban"), sa.column("bic"), sa.column("legal_name"),
+        sa.column("name"),
+    )
+    frozen = sa.table(
+        "invoice_bank_details", sa.column("invoice_id"), sa.column("iban"), sa.column("bic"),
+        sa.column("account_holder"), sa.column("frozen_at"),
+    )
+    now = sa.literal(datetime.now(UTC), sa.DateTime(timezone=True))
+    op.execute(frozen.insert().from_select(
+        ["invoice_id", "iban", "bic", "account_holder", "frozen_at"],
+        sa.select(
+            numbers.c.invoice_id, merchants.c.iban, merchants.c.bic,
+            sa.func.coalesce(merchants.c.legal_name, merchants.c.name), now,
+        ).join(merchants, merchants.c.id == numbers.c.merchant_id),
+    ))  # fmt: skip
 
 
 def downgrade() -> None:

@@ -16,6 +16,7 @@ Everything is re-exported here, so `from payinvoice.contracts import X` keeps wo
 from payinvoice.contracts.activities import (
     AdjustCreditInput,
     AssignNumberInput,
+    BankDetailsChangedInput,
     BuyerCreditInput,
     DeliverWebhookInput,
     DeliveryResult,
@@ -33,11 +34,13 @@ from payinvoice.contracts.activities import (
 )
 from payinvoice.contracts.ids import (
     INVOICE_WORKFLOW,
+    MERCHANT_NOTICE_WORKFLOW,
     WEBHOOK_DELIVERY_WORKFLOW,
     WEBHOOK_ENQUEUE_SIGNAL,
     invoice_id_for,
     invoice_workflow_id,
     mail_task_queue,
+    merchant_notice_workflow_id,
     notice_task_queue,
     webhook_delivery_workflow_id,
 )
@@ -98,6 +101,7 @@ __all__ = [
     "BALANCE_SIGNS",
     "CHARGE_KINDS",
     "INVOICE_WORKFLOW",
+    "MERCHANT_NOTICE_WORKFLOW",
     "PAID_KINDS",
     "SYSTEM",
     "WEBHOOK_DELIVERY_WORKFLOW",
@@ -107,6 +111,7 @@ __all__ = [
     "AppliedBalance",
     "ApplyBalanceInput",
     "AssignNumberInput",
+    "BankDetailsChangedInput",
     "BuyerCreditInput",
     "CheckoutRequest",
     "CheckoutResult",
@@ -160,6 +165,7 @@ __all__ = [
     "invoice_id_for",
     "invoice_workflow_id",
     "mail_task_queue",
+    "merchant_notice_workflow_id",
     "new_invoice_view",
     "notice_task_queue",
     "to_document",

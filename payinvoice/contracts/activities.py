@@ -1,6 +1,7 @@
 """Activity payloads: one dataclass in, one out."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from payinvoice.contracts.invoice import InvoiceView, Movement
 from payinvoice.contracts.kinds import (
@@ -154,3 +155,15 @@ class WebhookFailedInput:
 
     endpoint_id: str
     delivery_id: str
+
+
+@dataclass
+class BankDetailsChangedInput:
+    """Tell the merchant its bank details changed (a hijacked key's first move is to change
+    them): the accounts before and after, masked, and when."""
+
+    merchant_id: str
+    notice_id: str
+    changed_at: datetime
+    account_before: str | None
+    account_after: str | None

@@ -36,3 +36,11 @@ WEBHOOK_ENQUEUE_SIGNAL = "enqueue"
 def webhook_delivery_workflow_id(endpoint_id: str, subject_id: str) -> str:
     """One delivery workflow per (endpoint, invoice or buyer): its events go out in order."""
     return f"webhooks-{endpoint_id}-{subject_id}"
+
+
+MERCHANT_NOTICE_WORKFLOW = "MerchantNoticeWorkflow"
+
+
+def merchant_notice_workflow_id(merchant_id: str, notice_id: str) -> str:
+    """One workflow per notice: a repeated start of the same notice joins the first."""
+    return f"merchant-notice-{merchant_id}-{notice_id}"

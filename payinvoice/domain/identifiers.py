@@ -35,3 +35,10 @@ def checked_bic(value: str | None) -> str | None:
         return stdnum_bic.validate(value)
     except ValidationError:
         raise Refusal(ErrorType.INVALID_BIC, f"{value!r} is not a valid BIC") from None
+
+
+def masked_iban(value: str | None) -> str | None:
+    """An IBAN as a notice may show it: country, check digits and the last four characters."""
+    if value is None:
+        return None
+    return f"{value[:4]} …{value[-4:]}" if len(value) > 8 else "…" + value[-4:]

@@ -14,6 +14,7 @@ from workflows.charges import LATE_FEE_PATCH
 from workflows.effects import MAIL_QUEUE_PATCH, NOTICE_QUEUE_PATCH
 from workflows.invoice import NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
 from workflows.mail import EMAIL_OFF_LIFECYCLE_PATCH
+from workflows.merchant_notice import MerchantNoticeWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
 
 RECORDED: dict[str, Any] = {
@@ -43,6 +44,7 @@ def test_every_lifecycle_path_has_a_recorded_history() -> None:
     } <= set(RECORDED)
     # The other workflow: webhook deliveries, with a failed attempt and its back-off timer.
     assert "webhook_delivered_after_a_failure" in RECORDED
+    assert "bank_details_change_notice" in RECORDED  # a merchant notice (MerchantNoticeWorkflow)
 
 
 def test_each_recorded_path_went_the_way_its_name_says() -> None:
@@ -172,4 +174,5 @@ async def test_recorded_history_replays_without_nondeterminism(name: str) -> Non
     recorded = RECORDED[name]
     history = WorkflowHistory.from_json(recorded["workflow_id"], recorded["history"])
 
-    await Replayer(workflows=[InvoiceWorkflow, WebhookDeliveryWorkflow]).replay_workflow(history)
+    workflows = [InvoiceWorkflow, WebhookDeliveryWorkflow, MerchantNoticeWorkflow]
+    await Replayer(workflows=workflows).replay_workflow(history)
