@@ -98,7 +98,10 @@ def build_worker(
     mail = MailSettings(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.public_url)
     credit = CreditActivities(sessions, outbox)
     issuing = IssuingActivities(sessions, outbox)
-    scoring = ScoringActivities(sessions, settings.allow_private_urls)
+    scoring = ScoringActivities(
+        sessions, settings.allow_private_urls, settings.decision_timeout_seconds,
+        settings.credit_check_max_in_flight,
+    )
     email = EmailActivities(sessions, mail)
     webhooks = WebhookActivities(
         sessions, mail, settings.webhook_timeout_seconds, settings.allow_private_urls
@@ -114,6 +117,10 @@ def build_worker(
             workflow_runner=workflow_runner(settings.workflow_sandbox),
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+            max_concurrent_activities=(
+                settings.worker_max_concurrent_activities
+                or settings.database_pool_size + settings.database_max_overflow
+            ),
             activities=[
                 scoring.check_credit_externally, credit.reserve_credit, credit.adjust_credit,
                 credit.suspend_buyer, credit.reinstate_buyer, credit.record_settlement,
@@ -121,6 +128,7 @@ def build_worker(
                 issuing.assign_invoice_number, issuing.save_invoice, email.send_email,
                 issuing.assign_credit_note_number, balance.apply_balance,
                 webhooks.deliver_webhook, webhooks.disable_webhook_endpoint,
+                webhooks.abandon_webhook_delivery,
                 notices.send_bank_details_changed,
             ],
         ))  # fmt: skip

@@ -272,7 +272,12 @@ class CreditActivities:
         )
         if inserted.first() is None:
             return False
-        buyer = await session.scalar(select(Buyer).where(Buyer.id == request.buyer_id).with_for_update())
+        # FOR NO KEY UPDATE (`key_share=True`): the settlement just inserted holds a KEY SHARE
+        # lock on the buyer (its foreign key), which FOR UPDATE would have to upgrade; two
+        # settlements of one buyer then deadlocked (the scale-out test: 250 payments of one buyer).
+        buyer = await session.scalar(
+            select(Buyer).where(Buyer.id == request.buyer_id).with_for_update(key_share=True)
+        )
         if buyer is None:
             return False
         record = record_settlement(buyer.payment_record(), request.days_late)

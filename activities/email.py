@@ -20,6 +20,7 @@ from temporalio import activity
 from payinvoice.adjustments import find_credit_note
 from payinvoice.contracts import EmailKind, EmailResult, SendEmailInput, from_document
 from payinvoice.db import models
+from payinvoice.db.pdf_archive import archive_pdf
 from payinvoice.db.session import dialect_insert
 from payinvoice.documents import (
     InvoiceDocument,
@@ -30,6 +31,10 @@ from payinvoice.documents import (
     render_pdf_if_changed,
     warm_pdf_engine,
 )
+from payinvoice.domain.parties import EInvoiceFormat
+from payinvoice.einvoice.build import EInvoiceIncomplete, buyer_data, seller_data
+from payinvoice.einvoice.files import PDF as EINVOICE_PDF
+from payinvoice.einvoice.files import EInvoiceFile, credit_note_file, invoice_file
 from payinvoice.emails import Recipient, attach_pdf, message_id, render_email
 
 
@@ -71,9 +76,36 @@ async def send_message(mail: MailSettings, message: EmailMessage) -> str | None:
     return None
 
 
+async def send_notice_once(
+    sessions: async_sessionmaker[AsyncSession], mail: MailSettings, message: EmailMessage,
+    *, subject_id: str, kind: str, stage: str,
+) -> None:
+    """Send a notice to a merchant once, however often its activity runs: skipped when its
+    Message-ID is in the email log, logged there once the server took it (`invoice_id` holds
+    what the notice is about: an endpoint's or the merchant's id). A permanent refusal is logged
+    by `send_message` and not retried."""
+    message_id = str(message["Message-ID"])
+    async with sessions() as session:
+        if await session.get(models.SentEmail, message_id) is not None:
+            return
+    if await send_message(mail, message) is not None:
+        return
+    async with sessions.begin() as session:
+        await session.execute(
+            dialect_insert(session, models.SentEmail)
+            .values(
+                message_id=message_id, invoice_id=subject_id, kind=kind, stage=stage,
+                sent_at=models.utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+
+
 # The emails that carry the invoice PDF; a credit note's email carries the credit note's PDF.
 PDF_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.REMINDER})
 CREDIT_NOTE_PDF_ATTACHED = frozenset({EmailKind.CREDIT_NOTE})
+# The emails that carry the document's e-invoice in the buyer's format (reminders do not).
+EINVOICE_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.CREDIT_NOTE})
 
 
 def _start_renderer(parent: int) -> None:
@@ -124,7 +156,40 @@ async def _attach_credit_note_pdf(
     attach_pdf(message, pdf, credit_note_filename(note))
 
 
-def _email_context(request: SendEmailInput, msg_id: str) -> Select[Any]:
+async def _einvoice(
+    request: SendEmailInput, document: InvoiceDocument, merchant: models.Merchant, buyer: models.Buyer,
+    bank: models.InvoiceBankDetails | None,
+) -> EInvoiceFile | None:
+    """The e-invoice the invoice email (or a credit note's) carries in the buyer's format; none for
+    other emails, or a buyer without one. Made in the rendering process, like the PDF. Data the
+    format needs but lacks sends the email with the plain PDF alone, and a warning: never a broken
+    file, nor an email held back for it."""
+    if request.kind not in EINVOICE_ATTACHED or buyer.einvoice_format == EInvoiceFormat.NONE:
+        return None
+    try:
+        chosen = EInvoiceFormat(buyer.einvoice_format)
+    except ValueError:
+        activity.logger.warning("buyer %s: unknown e-invoice format %r", buyer.id, buyer.einvoice_format)
+        return None
+    seller, receiver = seller_data(merchant, bank), buyer_data(buyer)
+    if request.kind == EmailKind.CREDIT_NOTE:  # its number is the email's stage
+        number = find_credit_note(document.invoice, request.stage).number  # LookupError: retried
+        make = functools.partial(credit_note_file, document, number, seller, receiver, chosen)
+    else:
+        make = functools.partial(invoice_file, document, seller, receiver, chosen)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_pdf_processes(), make)
+    except EInvoiceIncomplete as error:
+        activity.logger.warning("invoice %s: no %s e-invoice: %s", request.invoice_id, chosen.value, error)
+        return None
+
+
+EmailContext = Select[
+    models.Invoice, models.Buyer, models.Merchant, models.InvoicePdf, str, models.InvoiceBankDetails
+]
+
+
+def _email_context(request: SendEmailInput, msg_id: str) -> EmailContext:
     """What an email needs, in one statement: the invoice, its buyer and merchant, the PDF its
     last email carried (reused if nothing it shows changed; only for the kinds that carry it),
     and whether this message was sent already. Five reads were a fifth of the worker's database
@@ -174,10 +239,18 @@ class EmailActivities:
             message_id=msg_id, sent_at=models.utcnow(), reminder=request.reminder, tone=request.tone,
             locale=document.buyer.locale, hosted_url=document.hosted_url,
         )
+        einvoice = await _einvoice(request, document, merchant, buyer, bank)
         if request.kind in PDF_ATTACHED:
-            await self._attach_invoice_pdf(message, document, archived)
+            if einvoice is None or einvoice.media_type != EINVOICE_PDF:  # ZUGFeRD: its PDF instead
+                await self._attach_invoice_pdf(message, document, archived)
         elif request.kind in CREDIT_NOTE_PDF_ATTACHED:
-            await _attach_credit_note_pdf(message, document, request.stage)
+            if einvoice is None or einvoice.media_type != EINVOICE_PDF:
+                await _attach_credit_note_pdf(message, document, request.stage)
+        if einvoice is not None:  # the ZUGFeRD PDF, or the XML beside the plain PDF
+            maintype, subtype = einvoice.media_type.split("/")
+            message.add_attachment(
+                einvoice.content, maintype=maintype, subtype=subtype, filename=einvoice.filename
+            )
         delivery = asyncio.ensure_future(self._deliver(message, msg_id, request))
         try:
             return await asyncio.shield(delivery)
@@ -208,12 +281,8 @@ class EmailActivities:
     async def _archive(self, invoice_id: str, sha256: str, pdf: bytes) -> None:
         """Keep `pdf` as the invoice's latest PDF. An upsert: the hash and the bytes always change
         together, and a retry (or two attempts at once) writes a PDF of the same input again."""
-        values = {"html_sha256": sha256, "pdf": pdf, "rendered_at": models.utcnow()}
         async with self._sessions.begin() as session:
-            insert = dialect_insert(session, models.InvoicePdf).values(invoice_id=invoice_id, **values)
-            await session.execute(
-                insert.on_conflict_do_update(index_elements=[models.InvoicePdf.invoice_id], set_=values)
-            )
+            await archive_pdf(session, invoice_id, sha256, pdf)
 
     async def _deliver(self, message: EmailMessage, msg_id: str, request: SendEmailInput) -> EmailResult:
         refused = await send_message(self._mail, message)

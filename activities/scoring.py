@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from payinvoice.breaker import MerchantGate, Ticket
 from payinvoice.contracts import ExternalCheckInput, ExternalCheckResult
 from payinvoice.db.models import Buyer, CreditCheckSettings, CreditEvent
 from payinvoice.db.session import dialect_insert
@@ -35,6 +36,8 @@ FALLBACK_DECISIONS: dict[str, str] = {
 }
 # An answer is a few dozen bytes; anything far larger is not one.
 MAX_ANSWER_BYTES = 64 * 1024
+# The share of the checkout's decision timeout the endpoint may take: the rest is the decision.
+TIMEOUT_SHARE = 0.6
 
 
 class CheckFailed(Exception):
@@ -86,9 +89,16 @@ def _parse_answer(raw: bytes, currency: str) -> tuple[str, int | None]:
 
 
 class ScoringActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], allow_private_urls: bool = False) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], allow_private_urls: bool = False,
+        decision_timeout_seconds: float = 5.0, max_in_flight: int = 4,
+    ) -> None:
         self._sessions = sessions
         self._allow_private_urls = allow_private_urls
+        self._max_seconds = decision_timeout_seconds * TIMEOUT_SHARE
+        # One gate per worker process: one merchant's slow or failing endpoint holds at most
+        # `max_in_flight` activity slots, and is skipped while its circuit is open.
+        self._gate = MerchantGate(max_in_flight=max_in_flight)
 
     @activity.defn
     async def check_credit_externally(self, request: ExternalCheckInput) -> ExternalCheckResult:
@@ -108,7 +118,7 @@ class ScoringActivities:
             return ExternalCheckResult(decision=cached["decision"], source="cache", limit=cached["limit"])
 
         try:
-            decision, limit = await self._ask(settings, buyer, request)
+            decision, limit = await self._ask_through_gate(settings, buyer, request)
         except CheckFailed as failure:
             fallback = FALLBACK_DECISIONS.get(settings.on_error, "review")
             activity.logger.warning(
@@ -119,6 +129,20 @@ class ScoringActivities:
 
         await self._remember(buyer.id, decision, limit)
         return ExternalCheckResult(decision=decision, source="remote", limit=limit)
+
+    async def _ask_through_gate(
+        self, settings: CreditCheckSettings, buyer: Buyer, request: ExternalCheckInput
+    ) -> tuple[str, int | None]:
+        ticket = self._gate.enter(request.merchant_id)
+        if not isinstance(ticket, Ticket):
+            raise CheckFailed(ticket)  # busy, or its circuit is open: not asked at all
+        ok = False
+        try:
+            answer = await self._ask(settings, buyer, request)
+            ok = True
+            return answer
+        finally:
+            self._gate.leave(ticket, ok)
 
     async def _ask(
         self, settings: CreditCheckSettings, buyer: Buyer, request: ExternalCheckInput
@@ -136,7 +160,7 @@ class ScoringActivities:
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(settings.secret, int(time.time()), body),
         }
-        seconds = settings.timeout_ms / 1000
+        seconds = min(settings.timeout_ms / 1000, self._max_seconds)
         try:
             # httpx's timeout bounds each phase; asyncio.timeout bounds the whole exchange, the
             # look-up included. Only an address checked here is called (payinvoice/outbound.py).

@@ -1,5 +1,6 @@
-"""Webhook delivery activities: one signed POST per attempt, each attempt recorded; and giving up
-on an endpoint that failed for a whole retry window (disable it, tell the merchant)."""
+"""Webhook delivery activities: one signed POST per attempt, each attempt recorded; giving up
+on an endpoint that failed for a whole retry window (disable it, tell the merchant); and
+abandoning a delivery whose attempts could not be recorded, so that the next one goes ahead."""
 
 import asyncio
 import json
@@ -10,22 +11,20 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.email import MailSettings, send_message
+from activities.email import MailSettings, send_notice_once
 from payinvoice.contracts import DeliverWebhookInput, DeliveryResult, WebhookFailedInput
 from payinvoice.db.models import (
     Merchant,
-    SentEmail,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
     utcnow,
 )
-from payinvoice.db.session import dialect_insert
 from payinvoice.domain.errors import Refusal
 from payinvoice.emails import Recipient, render_webhook_disabled
 from payinvoice.outbound import EXCERPT_CHARS, pinned_post, reply_excerpt, resolve
-from payinvoice.webhooks import signed_headers
+from payinvoice.webhooks import ERROR_CHARS, signed_headers, storable_text
 
 # Bytes read of a 2xx answer for its excerpt (at most EXCERPT_CHARS characters are kept).
 EXCERPT_BYTES = 4 * EXCERPT_CHARS
@@ -104,6 +103,10 @@ class WebhookActivities:
     async def _record(
         self, delivery_id: str, status_code: int | None, answer: str, error: str | None, delivered: bool
     ) -> None:
+        """Write the attempt down. What the receiver controls is made storable first: a NUL
+        refused by PostgreSQL would fail this record on every retry of the attempt."""
+        answer = storable_text(answer, EXCERPT_CHARS)
+        error = None if error is None else storable_text(error, ERROR_CHARS)
         now = utcnow()
         async with self._sessions.begin() as session:
             updated = await session.execute(
@@ -127,6 +130,23 @@ class WebhookActivities:
             await session.execute(
                 update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(status=status)
             )
+
+    @activity.defn
+    async def abandon_webhook_delivery(self, request: WebhookFailedInput) -> None:
+        """The delivery's attempt could not be recorded however often it was retried: mark it
+        abandoned (unless it was delivered meanwhile), so that the endpoint's later events about
+        the subject go ahead. Its endpoint stays enabled: the failure was ours. A resend on
+        request (`POST .../retry`) tries it again."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == request.delivery_id, WebhookDelivery.status != "delivered")
+                .values(status="abandoned")
+            )
+        activity.logger.error(
+            "webhook delivery %s to endpoint %s abandoned: its attempt could not be recorded",
+            request.delivery_id, request.endpoint_id,
+        )
 
     @activity.defn
     async def disable_webhook_endpoint(self, request: WebhookFailedInput) -> None:
@@ -157,24 +177,12 @@ class WebhookActivities:
         if merchant.email is None:
             activity.logger.warning("merchant %s has no email: not notified", merchant.id)
             return
-        async with self._sessions() as session:
-            if await session.get(SentEmail, msg_id) is not None:
-                return
         message = render_webhook_disabled(
             merchant=Recipient(merchant.name, merchant.email), endpoint_id=endpoint.id,
             endpoint_host=urlsplit(endpoint.url).hostname or "", delivery_id=request.delivery_id,
             mail_from=self._mail.mail_from, public_url=self._mail.public_url, message_id=msg_id,
             sent_at=utcnow(),
         )
-        if await send_message(self._mail, message) is not None:
-            return  # refused for good: logged, not retried
-        async with self._sessions.begin() as session:
-            # The email log is keyed by Message-ID; `invoice_id` holds the endpoint's id here.
-            await session.execute(
-                dialect_insert(session, SentEmail)
-                .values(
-                    message_id=msg_id, invoice_id=endpoint.id, kind="webhook", stage="disabled",
-                    sent_at=utcnow(),
-                )
-                .on_conflict_do_nothing()
-            )
+        await send_notice_once(
+            self._sessions, self._mail, message, subject_id=endpoint.id, kind="webhook", stage="disabled"
+        )

@@ -11,12 +11,14 @@ from api.routes import (
     balances,
     bank_details,
     buyers,
+    company,
     corrections,
     credit_check,
     credit_notes,
     credit_policy,
     documents,
     dunning,
+    einvoices,
     health,
     invoice_changes,
     invoices,
@@ -32,10 +34,13 @@ from api.routes import (
     webhook_endpoints,
 )
 from api.routes import codec as codec_server
+from payinvoice.codec import keyring_from_settings
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.observability import ReadModelGauges, configure_logging
+from payinvoice.rate_limit import HostedPageLimits
 from payinvoice.settings import Settings, get_settings
 from payinvoice.temporal import connect
+from services.documents import PdfPrinter
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level)
         # One engine and one Temporal client for the whole process, made here and closed here.
         engine = create_engine(
-            settings.database_url, settings.database_pool_size, settings.database_max_overflow
+            settings.database_url, settings.database_pool_size, settings.database_max_overflow,
+            keyring=keyring_from_settings(settings),  # seals the secret columns (payinvoice/db/sealed.py)
         )
         app.state.sessions = create_sessionmaker(engine)
         app.state.temporal = await connect(settings)
@@ -65,6 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # The read-model gauges of /metrics, read at most once per interval however often scraped.
     app.state.metrics_gauges = ReadModelGauges(settings.metrics_cache_seconds)
+    # The hosted page's rate limits and the PDFs' printer, each counted in this process alone.
+    app.state.hosted_limits = HostedPageLimits(
+        settings.hosted_rate_per_minute, settings.hosted_rate_per_client_per_minute
+    )
+    app.state.pdf_printer = PdfPrinter(settings.pdf_render_concurrency)
     install_error_handlers(app)
     app.add_middleware(
         RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,
@@ -74,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         health, merchants, buyers, invoices, credit_policy, credit_check, dunning, reports, metrics,
         webhook_endpoints, keys, settlements, reconciliation, stripe_integration, corrections, ledger,
-        bank_details, documents, invoice_changes, late_interest, credit_notes, balances,
+        bank_details, documents, invoice_changes, late_interest, credit_notes, balances, company, einvoices,
     ):
         app.include_router(module.router)
     codec_server.install(app, settings.codec_cors_origins)  # /codec/*, with CORS for the Temporal UI only

@@ -18,8 +18,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from payinvoice.codec import keyring_from_settings
 from payinvoice.contracts import ResendReminderInput, from_document, invoice_workflow_id
-from payinvoice.db.models import Invoice, Merchant, WebhookDelivery, WebhookEvent
+from payinvoice.db.models import Base, Invoice, Merchant, WebhookDelivery, WebhookEvent
+from payinvoice.db.sealed import SealedValueError, reseal, sealed_columns
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.domain.money import exponent
 from payinvoice.keys import Role, add_key
@@ -178,6 +180,22 @@ async def resend_reminder(args: argparse.Namespace, ctx: Context) -> dict[str, A
     return invoice_out(view, ctx.settings.public_url).model_dump(mode="json")
 
 
+async def reseal_secrets(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """Seal every stored secret under the current `PAYINVOICE_ENCRYPTION_KEY`: those still in clear
+    and those under an old key (after a rotation). Idempotent: a second run rewrites nothing."""
+    keyring = keyring_from_settings(ctx.settings)
+    if keyring is None:
+        raise CommandError("PAYINVOICE_ENCRYPTION_KEY is not set: there is no key to seal the secrets with")
+    async with ctx.sessions.begin() as session:
+        try:
+            resealed = await session.run_sync(
+                lambda sync: reseal(sync.connection(), keyring, sealed_columns(Base.metadata))
+            )
+        except SealedValueError as error:
+            raise CommandError(str(error)) from None
+    return {"key_id": keyring.current_key_id, "resealed": resealed}
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="payinvoice", description="payinvoice operator commands")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -214,6 +232,11 @@ def parser() -> argparse.ArgumentParser:
     ledger = commands.add_parser("check-ledger", help="recompute balances from the ledger, list differences")
     ledger.add_argument("merchant_id", nargs="?", default=None, help="one merchant (default: all)")
     ledger.set_defaults(run=check_ledger)
+
+    secrets = commands.add_parser(
+        "reseal-secrets", help="seal every stored secret under the current encryption key (after a rotation)"
+    )
+    secrets.set_defaults(run=reseal_secrets)
     return root
 
 
@@ -221,7 +244,7 @@ async def run(argv: list[str], settings: Settings | None = None) -> tuple[int, A
     """Run one command; (exit status, what to print)."""
     args = parser().parse_args(argv)
     settings = settings or get_settings()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, keyring=keyring_from_settings(settings))
     try:
         return 0, await args.run(args, Context(settings, create_sessionmaker(engine)))
     except CommandError as refusal:

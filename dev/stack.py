@@ -24,6 +24,7 @@ from alembic import command
 from alembic.config import Config
 
 from dev.mailsink import MailSink, start_mail_sink
+from payinvoice.codec import Keyring, parse_key
 from payinvoice.search import dev_server_args
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
 
@@ -153,6 +154,9 @@ def main() -> int:
         _wait_for_port(TEMPORAL_PORT, "Temporal")
         config = Config(str(ROOT / "alembic.ini"))
         config.attributes["database_url"] = env["PAYINVOICE_DATABASE_URL"]
+        # The secrets an older demo database holds in clear are sealed with the demo's key (0015).
+        key = parse_key(env["PAYINVOICE_ENCRYPTION_KEY"], setting="PAYINVOICE_ENCRYPTION_KEY")
+        config.attributes["keyring"] = Keyring.from_keys(key, [])
         command.upgrade(config, "head")
         children.append(subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env))
         children.append(subprocess.Popen([

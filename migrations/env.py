@@ -6,6 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from payinvoice.codec import Keyring, keyring_from_settings
 from payinvoice.db.models import Base
 from payinvoice.db.session import create_engine
 from payinvoice.settings import get_settings
@@ -19,6 +20,14 @@ target_metadata = Base.metadata
 
 def database_url() -> str:
     return config.attributes.get("database_url") or get_settings().database_url
+
+
+def keyring() -> Keyring | None:
+    """The keyring that seals the secrets (migration 0015): the caller's (None: no sealing), else
+    the settings' (PAYINVOICE_ENCRYPTION_KEY and _OLD_KEYS)."""
+    if "keyring" in config.attributes:
+        return config.attributes["keyring"]
+    return keyring_from_settings(get_settings())
 
 
 def run_migrations_offline() -> None:
@@ -45,7 +54,7 @@ def _run(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = create_engine(database_url())
+    engine = create_engine(database_url(), keyring=keyring())
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

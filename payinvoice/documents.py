@@ -9,7 +9,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -184,6 +184,11 @@ def render_hosted_page(document: InvoiceDocument) -> str:
 
 def render_not_found(locale: str = "en") -> str:
     return _ENV.get_template("not_found.html").render(translations(locale))
+
+
+def render_rate_limited(code: str, retry_after: int) -> str:
+    """The hosted page's answer past its rate limits, with their machine-readable `code`."""
+    return _ENV.get_template("rate_limited.html").render(code=code, retry_after=retry_after)
 
 
 # The PDFs: one Typst template for the invoice and the credit note, fed with the document as JSON
@@ -416,4 +421,48 @@ def _print(inputs: str) -> bytes:
     with _compiling:
         pdf = _compiler().compile(sys_inputs={"data": inputs}, format="pdf")
     assert isinstance(pdf, bytes)  # no output path given: the PDF comes back as bytes
+    return pdf
+
+
+# PDF/A-3b, the carrier of a ZUGFeRD / Factur-X e-invoice (payinvoice/einvoice/facturx.py). PDF/A
+# needs the document's date, which the template leaves out (the plain PDF is the same bytes on any
+# day): the archival PDF compiles the same template with its date line taking `sys.inputs.date`,
+# the invoice's (or credit note's) issue date, so it too is the same bytes for the same input.
+_UNDATED = "#set document(title: data.title, date: none)"
+_DATED = (
+    "#let issued = json(bytes(sys.inputs.date))\n"
+    "#set document(title: data.title, "
+    "date: datetime(year: issued.at(0), month: issued.at(1), day: issued.at(2)))"
+)
+
+
+@cache
+def _archival_template() -> bytes:
+    source = PDF_TEMPLATE.read_text(encoding="utf-8")
+    if _UNDATED not in source:  # the template's date line changed: this must follow it
+        raise RuntimeError(f"{PDF_TEMPLATE.name} has no line {_UNDATED!r} to date for PDF/A")
+    return source.replace(_UNDATED, _DATED).encode("utf-8")
+
+
+@cache
+def _archival_compiler() -> typst.Compiler:
+    return typst.Compiler(ignore_system_fonts=True)
+
+
+def render_archival_pdf(document: InvoiceDocument, credit_note: str | None = None) -> bytes:
+    """The invoice PDF, or that of its credit note numbered `credit_note`, as PDF/A-3b dated on its
+    issue date. Blocking and CPU-bound, like `render_pdf`."""
+    invoice = document.invoice
+    if credit_note is None:
+        data = invoice_pdf_data(document)
+        issued = date.fromisoformat(invoice.issue_date) if invoice.issue_date else invoice.created_at.date()
+    else:
+        data = credit_note_pdf_data(document, credit_note)
+        issued = find_credit_note(invoice, credit_note).issued_at.date()
+    inputs = {"data": _inputs(data), "date": json.dumps([issued.year, issued.month, issued.day])}
+    with _compiling:
+        pdf = _archival_compiler().compile(
+            input=_archival_template(), sys_inputs=inputs, format="pdf", pdf_standards=["a-3b"]
+        )
+    assert isinstance(pdf, bytes)
     return pdf

@@ -217,21 +217,14 @@ def render_webhook_disabled(
     public_url: str, message_id: str, sent_at: datetime,
 ) -> EmailMessage:
     """To the merchant: one of its webhook endpoints failed for a whole retry window."""
-    context: dict[str, Any] = {
-        **translations(DEFAULT_LOCALE),  # to the merchant: in English
-        "merchant_name": merchant.name, "endpoint_id": endpoint_id, "endpoint_host": endpoint_host,
-        "delivery_id": delivery_id, "public_url": public_url,
+    context = {
+        "endpoint_id": endpoint_id, "endpoint_host": endpoint_host, "delivery_id": delivery_id,
     }
-    message = EmailMessage()
-    message["Subject"] = "Your payinvoice webhook endpoint has been disabled"
-    message["From"] = mail_from
-    message["To"] = formataddr((one_line(merchant.name), merchant.email))
-    message["Message-ID"] = message_id
-    message["Date"] = format_datetime(sent_at)
-    message["X-Payinvoice-Kind"] = "webhook_disabled"
-    message.set_content(_ENV.get_template("webhook_disabled.txt").render(context))
-    message.add_alternative(_ENV.get_template("webhook_disabled.html").render(context), subtype="html")
-    return message
+    return _merchant_notice(
+        "webhook_disabled", "Your payinvoice webhook endpoint has been disabled", context,
+        merchant=merchant, mail_from=mail_from, public_url=public_url, message_id=message_id,
+        sent_at=sent_at,
+    )
 
 
 def render_bank_details_changed(
@@ -239,19 +232,33 @@ def render_bank_details_changed(
     mail_from: str, public_url: str, message_id: str, sent_at: datetime,
 ) -> EmailMessage:
     """To the merchant: the bank account its new invoices name changed (masked accounts)."""
-    context: dict[str, Any] = {
-        **translations(DEFAULT_LOCALE),  # to the merchant: in English
-        "merchant_name": merchant.name, "changed_at": changed_at.strftime("%Y-%m-%d %H:%M UTC"),
+    context = {
+        "changed_at": changed_at.strftime("%Y-%m-%d %H:%M UTC"),
         "account_before": account_before or "none", "account_after": account_after or "none",
-        "public_url": public_url,
+    }
+    return _merchant_notice(
+        "bank_details_changed", "The bank details on your payinvoice invoices changed", context,
+        merchant=merchant, mail_from=mail_from, public_url=public_url, message_id=message_id,
+        sent_at=sent_at,
+    )
+
+
+def _merchant_notice(
+    kind: str, subject: str, context: dict[str, Any], *, merchant: Recipient, mail_from: str,
+    public_url: str, message_id: str, sent_at: datetime,
+) -> EmailMessage:
+    """An email to a merchant about its own account, in English, from `templates/email/<kind>.*`."""
+    context = {
+        **translations(DEFAULT_LOCALE), "merchant_name": merchant.name, "public_url": public_url,
+        **context,
     }
     message = EmailMessage()
-    message["Subject"] = "The bank details on your payinvoice invoices changed"
+    message["Subject"] = subject
     message["From"] = mail_from
     message["To"] = formataddr((one_line(merchant.name), merchant.email))
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(sent_at)
-    message["X-Payinvoice-Kind"] = "bank_details_changed"
-    message.set_content(_ENV.get_template("bank_details_changed.txt").render(context))
-    message.add_alternative(_ENV.get_template("bank_details_changed.html").render(context), subtype="html")
+    message["X-Payinvoice-Kind"] = kind
+    message.set_content(_ENV.get_template(f"{kind}.txt").render(context))
+    message.add_alternative(_ENV.get_template(f"{kind}.html").render(context), subtype="html")
     return message

@@ -191,6 +191,8 @@ _SECRETS = (
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\g<1> {_REDACTED}"),
     (re.compile(r"(?<![A-Za-z0-9_-])pi_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"), _REDACTED),
     (re.compile(r"whsec_[A-Za-z0-9+/=_-]+"), _REDACTED),
+    # Processors' signing secrets (payinvoice/keys.py).
+    (re.compile(r"(?<![A-Za-z0-9_-])pss_[A-Za-z0-9_-]+"), _REDACTED),
 )
 
 
@@ -201,8 +203,8 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Removes Authorization values, API keys (`pi_…`) and webhook secrets (`whsec_…`) from
-    messages. Installed on the handler, so it sees records of every logger."""
+    """Removes Authorization values, API keys (`pi_…`), webhook secrets (`whsec_…`) and signing
+    secrets (`pss_…`) from messages. Installed on the handler, so it sees records of every logger."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -140,6 +140,25 @@ def discount_time(payment: RecordPaymentInput, now: datetime) -> datetime:
 
 
 
+# What one invoice takes at most of each thing that grows with requests: its workflow carries
+# them in every snapshot and its history (Temporal caps a payload at 2 MB and a history at 50 MB),
+# so beyond these a request is refused with 409 `invoice_limit_reached` instead. Far above any
+# real invoice: 1,000 partial payments and 300 pause/resume cycles stay well inside.
+MAX_PAYMENTS = 2000
+MAX_REFUNDS = 500
+MAX_CREDIT_NOTES = 200
+MAX_RESENT_REMINDERS = 50
+MAX_EVENTS = 2000
+
+
+def check_room(view: InvoiceView, what: str, count: int, limit: int) -> None:
+    if count >= limit:
+        raise Refusal(
+            ErrorType.INVOICE_LIMIT_REACHED,
+            f"invoice already has {count} {what}, the most one invoice takes",
+        )
+
+
 def check_payable(view: InvoiceView) -> None:
     if not allows(view, Action.PAY):
         raise Refusal(ErrorType.INVOICE_NOT_PAYABLE, f"invoice is {view.status}: payments are not accepted")
@@ -151,6 +170,7 @@ def check_payment(view: InvoiceView, payment: RecordPaymentInput) -> None:
         return
     check_payment_request(view, payment)
     check_payable(view)
+    check_room(view, "payments", len(view.payments) + len(view.unapplied_payments), MAX_PAYMENTS)
 
 
 def check_payment_request(view: InvoiceView, payment: RecordPaymentInput) -> None:
@@ -170,6 +190,7 @@ def check_mark_paid(view: InvoiceView) -> None:
 
 def check_resend(view: InvoiceView, request: ResendReminderInput) -> None:
     check_payable(view)
+    check_room(view, "resent reminders", len(view.resent_reminders), MAX_RESENT_REMINDERS)
     if not any(r.stage == request.stage for r in view.reminders):
         raise Refusal(ErrorType.REMINDER_NOT_SENT, f"reminder {request.stage!r} was not sent on this invoice")
 
@@ -183,6 +204,7 @@ def check_refund(view: InvoiceView, request: RefundInput, refunds_closed: bool =
     check_refund_request(view, request)
     if not refund_recorded(view, request.refund_id):
         check_refundable(view, refunds_closed)
+        check_room(view, "refunds", len(view.refunds), MAX_REFUNDS)
 
 
 def check_refund_request(view: InvoiceView, request: RefundInput) -> None:
@@ -228,6 +250,7 @@ def check_credit_note(view: InvoiceView, request: CreditNoteInput, refunds_close
     if not allows(view, Action.CREDIT) or refunds_closed:
         message = f"invoice is {view.status}: credit notes are not accepted"
         raise Refusal(ErrorType.INVOICE_NOT_CREDITABLE, message)
+    check_room(view, "credit notes", len(view.credit_notes), MAX_CREDIT_NOTES)
     charged = view.charged()
     if request.amount > charged:
         raise Refusal(
@@ -302,11 +325,13 @@ def check_pause(view: InvoiceView, request: PauseInput, now: datetime) -> None:
 def check_resume(view: InvoiceView) -> None:
     if not view.paused:
         raise Refusal(ErrorType.INVOICE_NOT_PAUSED, "invoice is not paused")
+    check_room(view, "events", len(view.events), MAX_EVENTS)
 
 
 def check_resolve_dispute(view: InvoiceView) -> None:
     if not view.disputed:
         raise Refusal(ErrorType.INVOICE_NOT_DISPUTED, "invoice is not disputed")
+    check_room(view, "events", len(view.events), MAX_EVENTS)
 
 
 def check_promise(view: InvoiceView, request: PromiseInput, now: datetime) -> None:
@@ -374,6 +399,7 @@ def _check_positive(amount: int) -> None:
 def _check_changeable(view: InvoiceView, action: Action, error: ErrorType, verb: str) -> None:
     if not allows(view, action):
         raise Refusal(error, f"invoice is {view.status} and cannot be {verb}")
+    check_room(view, "events", len(view.events), MAX_EVENTS)
 
 
 def _money(amount: int, view: InvoiceView) -> str:

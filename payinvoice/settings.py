@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # Length of one "day" of payment terms and reminder ladders, frozen into each invoice.
     day_seconds: float = 86400.0
     decision_timeout_seconds: float = 5.0
+    # The external credit check: calls one worker process makes to one merchant's endpoint at
+    # once (more fall back to its on_error at once: payinvoice/breaker.py). Its timeout is the
+    # merchant's, capped at 60% of the decision timeout so that the checkout still gets an answer.
+    credit_check_max_in_flight: int = Field(default=4, ge=1)
     # Days a paid invoice still takes refunds, frozen into each invoice like its day length.
     refund_window_days: int = 60
     # How long a payment waits for a worker to take it before it is accepted durably (202) and
@@ -36,6 +40,9 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8000"
     # How long one webhook delivery attempt may take before it counts as failed (and is retried).
     webhook_timeout_seconds: float = 10.0
+    # Webhook endpoints a merchant may have, and resends on request of one delivery (409 beyond).
+    webhook_max_endpoints: int = Field(default=20, ge=1)
+    webhook_max_resends: int = Field(default=10, ge=0)
     # Merchants' URLs (webhook endpoints, the external credit check) must be https and reach only
     # global unicast addresses (payinvoice/outbound.py). On: http and private addresses are allowed
     # too, for local receivers (`make run`, the tests, the benchmark); never in production.
@@ -49,8 +56,13 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = 1000
     # Workflow tasks the worker runs at once (Temporal's default). A decision's local activities
     # run inside its task, which is lost and redone after 10 s: lower it where the worker shares
-    # an overloaded CPU; a merchant's external credit check holds a task for up to 30 s.
+    # an overloaded CPU.
     worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
+    # Activities the worker runs at once on the invoice queue; 0: as many as its database pool
+    # has connections (pool size + overflow). More only wait for a connection inside their
+    # attempt's timeout, and lose it: a burst of payments of one buyer, all waiting for its row,
+    # timed out and backed off for minutes (docs/operations/production.md).
+    worker_max_concurrent_activities: int = Field(default=0, ge=0)
     # The task queues this worker serves, comma-separated: `invoices` (the workflows, decisions
     # and payments), `mail` (invoice emails, each printing its PDF) and `notices` (every later
     # email). Machines that only render and send emails serve `mail,notices`.
@@ -75,6 +87,16 @@ class Settings(BaseSettings):
     # The read-model gauges of `/metrics` are read at most once per this many seconds (0: every
     # scrape), so that a storm of scrapes runs their aggregate queries once per interval.
     metrics_cache_seconds: float = Field(default=5.0, ge=0)
+    # The hosted invoice page (`/i/{token}` and its PDF), counted in each API process on its own:
+    # requests a minute per token and per client address; beyond, 429 `rate_limited` with
+    # Retry-After (docs/concepts/buyer-documents.md).
+    hosted_rate_per_minute: int = Field(default=30, ge=1)
+    hosted_rate_per_client_per_minute: int = Field(default=120, ge=1)
+    # Days (of the invoice's day length) a hosted page's link lives after the invoice was paid or
+    # voided; then it answers the 404 page of an unknown token.
+    hosted_link_days_after_settled: int = Field(default=90, ge=0)
+    # Invoice PDFs each API process prints at once (in threads), when the archived one is stale.
+    pdf_render_concurrency: int = Field(default=2, ge=1)
 
     @field_validator("database_url")
     @classmethod

@@ -12,8 +12,10 @@ from payinvoice.contracts.schemas import (
     BuyerOut,
     Credit,
     EarlyPaymentDiscountIO,
+    ElectronicAddressIO,
     InvoiceOut,
     PaymentRecordOut,
+    PostalAddressIO,
 )
 from payinvoice.db.models import Buyer, Invoice
 from payinvoice.documents import hosted_invoice_url
@@ -147,5 +149,13 @@ async def buyer_out(session: AsyncSession, buyer: Buyer) -> BuyerOut:
             else EarlyPaymentDiscountIO.model_validate(buyer.early_payment_discount)
         ),
         balance=money(await balance_of(session, buyer.id)),
+        address=None if buyer.address is None else PostalAddressIO.model_validate(buyer.address),
+        vat_id=buyer.vat_id,
+        buyer_reference=buyer.buyer_reference,
+        electronic_address=(
+            None if buyer.electronic_address is None
+            else ElectronicAddressIO.model_validate(buyer.electronic_address)
+        ),
+        einvoice_format=buyer.einvoice_format or "none",
         created_at=buyer.created_at,
     )

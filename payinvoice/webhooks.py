@@ -4,6 +4,10 @@ Signing follows https://www.standardwebhooks.com: the secret is `whsec_<base64 o
 and each attempt carries `webhook-id` (the delivery's stable `msg_…` id, the same on every
 retry), `webhook-timestamp` (unix seconds of the attempt) and `webhook-signature`
 (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`).
+
+What a delivery keeps of a reply (its excerpt, or the error met instead) passes `storable_text`
+first: a receiver controls those characters, and one that PostgreSQL refuses (NUL) would fail
+the attempt's record, again on every retry, and hold up that subject's later events.
 """
 
 import base64
@@ -14,6 +18,8 @@ import uuid
 from enum import StrEnum
 
 SECRET_PREFIX = "whsec_"
+# Length of the error text kept with a failed attempt (`webhook_attempts.error`).
+ERROR_CHARS = 200
 _IDS = uuid.UUID("0b7f3a52-7f1e-4c8e-9d1a-2a4c5e6f7a8b")
 
 
@@ -79,3 +85,10 @@ def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dic
         "webhook-timestamp": str(timestamp),
         "webhook-signature": sign(secret, msg_id, timestamp, body),
     }
+
+
+def storable_text(text: str, limit: int) -> str:
+    """At most `limit` characters of `text` that every text column stores as they are: NUL and
+    other control characters, unpaired surrogates, noncharacters and separators other than the
+    space become U+FFFD, the replacement character (tab and newline stay). Pure and idempotent."""
+    return "".join(c if c.isprintable() or c in "\t\n" else "\ufffd" for c in text[:limit])

@@ -15,12 +15,21 @@ from payinvoice.contracts.schemas import (
     CreditEventOut,
     CreditHistory,
     EarlyPaymentDiscountIO,
+    ElectronicAddressIO,
+    PostalAddressIO,
 )
 from payinvoice.db.models import Buyer, CreditEvent, Merchant, Settlement
 from payinvoice.domain.discount import parse_discount
 from payinvoice.domain.errors import ErrorType, Refusal, not_found
 from payinvoice.domain.identifiers import checked_email, checked_iban
 from payinvoice.domain.money import MoneyError, exponent, from_minor, to_minor
+from payinvoice.domain.parties import (
+    checked_address,
+    checked_buyer_reference,
+    checked_einvoice_format,
+    checked_electronic_address,
+    checked_vat_id,
+)
 from payinvoice.domain.policy import CreditPolicy, limit_from_history
 from payinvoice.domain.status import BuyerStatus
 from payinvoice.ladders import ladder_document, ladder_from_request
@@ -36,6 +45,28 @@ def discount_document(offer: EarlyPaymentDiscountIO | None, terms_days: int) -> 
     if offer is None:
         return None
     return to_document(parse_discount(offer.percent, offer.days, terms_days))
+
+
+def address_document(address: PostalAddressIO | None) -> dict[str, Any] | None:
+    """The buyer's postal address (BG-8), checked by the core's rule (422 `invalid_address`)."""
+    if address is None:
+        return None
+    return checked_address(**address.model_dump(), field="address").to_document()
+
+
+def vat_id_of(value: str | None, address: dict[str, Any] | None) -> str | None:
+    """The buyer's VAT id (BT-48), compact; a number without its prefix takes the address's."""
+    return None if value is None else checked_vat_id(value, address["country"] if address else None)
+
+
+def _reference(value: str | None) -> str | None:
+    return None if value is None else checked_buyer_reference(value)
+
+
+def electronic_address_document(address: ElectronicAddressIO | None) -> dict[str, Any] | None:
+    if address is None:
+        return None
+    return checked_electronic_address(address.scheme, address.value).to_document()
 
 
 def _credit_limit(value: str, currency: str) -> int:
@@ -76,7 +107,12 @@ async def create_buyer(session: AsyncSession, merchant: Merchant, body: BuyerCre
         payment_terms_days=body.payment_terms_days, status=BuyerStatus.ACTIVE,
         review_all=body.review_all, iban=checked_iban(body.iban), locale=body.locale,
         early_payment_discount=discount_document(body.early_payment_discount, body.payment_terms_days),
+        address=address_document(body.address),
+        buyer_reference=_reference(body.buyer_reference),
+        electronic_address=electronic_address_document(body.electronic_address),
+        einvoice_format=checked_einvoice_format(body.einvoice_format).value,
     )
+    buyer.vat_id = vat_id_of(body.vat_id, buyer.address)
     if body.credit_limit is not None:
         buyer.credit_limit, buyer.limit_source = _credit_limit(body.credit_limit, body.currency), MANUAL
         reason = "set by the merchant"
@@ -147,12 +183,28 @@ async def update_buyer(
     if "early_payment_discount" in body.model_fields_set:  # null removes it
         offer = body.early_payment_discount
         buyer.early_payment_discount = discount_document(offer, buyer.payment_terms_days)
+    _update_party(buyer, body)
     if body.status is not None and body.status != buyer.status:
         buyer.status = body.status
         buyer.suspended_reason = "manual" if body.status == BuyerStatus.SUSPENDED else None
     await session.commit()
     await session.refresh(buyer)
     return await buyer_out(session, buyer)
+
+
+def _update_party(buyer: Buyer, body: BuyerUpdate) -> None:
+    """What the buyer's e-invoices state of it; each field given is set, null forgets it."""
+    given = body.model_fields_set
+    if "address" in given:
+        buyer.address = address_document(body.address)
+    if "vat_id" in given:  # checked against the address in force, the new one if it is given too
+        buyer.vat_id = vat_id_of(body.vat_id, buyer.address)
+    if "buyer_reference" in given:
+        buyer.buyer_reference = _reference(body.buyer_reference)
+    if "electronic_address" in given:
+        buyer.electronic_address = electronic_address_document(body.electronic_address)
+    if body.einvoice_format is not None:
+        buyer.einvoice_format = checked_einvoice_format(body.einvoice_format).value
 
 
 async def credit_history(

@@ -38,7 +38,7 @@ from payinvoice.db.models import Buyer, CreditCheckSettings, Invoice, Merchant
 from payinvoice.domain.discount import EarlyPaymentDiscount, parse_discount
 from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.domain.late_interest import LateInterest
-from payinvoice.domain.lines import Line, parse_line
+from payinvoice.domain.lines import Line, check_tax_categories, parse_line
 from payinvoice.domain.money import exponent, from_minor
 from payinvoice.domain.policy import CreditPolicy
 from payinvoice.domain.schedule import ReminderStage
@@ -102,9 +102,12 @@ def checked_lines(body: InvoiceCreate) -> list[Line]:
     """The checkout's currency and lines, validated: bad input raises, even for a repeated order."""
     exponent(body.currency)
     return [
-        parse_line(line.description, line.quantity, line.unit_price, line.tax_rate, body.currency, i)
+        parse_line(
+            line.description, line.quantity, line.unit_price, line.tax_rate, body.currency, i,
+            tax_category=line.tax_category, exemption_reason=line.exemption_reason,
+        )
         for i, line in enumerate(body.lines)
-    ]
+    ]  # fmt: skip
 
 
 async def external_check_configured(session: AsyncSession, merchant: Merchant) -> bool:
@@ -127,6 +130,7 @@ def checkout_input(
     """The workflow's input from the checkout body and its `checked_lines`; bad input raises before
     anything runs. The policy, ladder, late interest and early-payment discount in force now are
     frozen into the invoice; a buyer with a credit balance has it applied at issue."""
+    check_tax_categories(lines, buyer.vat_id)
     terms = body.payment_terms_days if body.payment_terms_days is not None else buyer.payment_terms_days
     invoice = InvoiceInput(
         invoice_id=invoice_id_for(merchant.id, body.order_id),

@@ -31,7 +31,10 @@ def credit_note_input(view: InvoiceView, body: CreditNoteIn) -> CreditNoteInput:
     lines = []
     if body.lines is not None:
         parsed = [
-            parse_line(line.description, line.quantity, line.unit_price, line.tax_rate, view.currency, i)
+            parse_line(
+                line.description, line.quantity, line.unit_price, line.tax_rate, view.currency, i,
+                line.tax_category, line.exemption_reason,
+            )
             for i, line in enumerate(body.lines)
         ]
         totals = price_lines(parsed, view.currency)

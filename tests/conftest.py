@@ -26,6 +26,7 @@ from api.app import create_app
 from api.deps import get_session, get_temporal
 from dev.mailsink import MailSink, start_mail_sink
 from dev.ports import free_port
+from payinvoice.codec import Keyring
 from payinvoice.db.session import create_engine, create_sessionmaker
 from payinvoice.search import SEARCH_ATTRIBUTES
 from payinvoice.settings import Settings
@@ -35,6 +36,8 @@ from worker import Workers, build_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_KEY = "test-admin-key"
+# The key that seals the test database's secret columns (payinvoice/db/sealed.py).
+TEST_SECRETS_KEY = bytes(range(32))
 # A "day" of the shared fixtures lasts an hour, so that the invoices most tests make stay quiet
 # (no reminder, no refund window closing) for the whole run instead of loading the worker in the
 # background. Tests of timing make their app with a day of a fraction of a second
@@ -160,7 +163,8 @@ async def database_url(
 
 @pytest.fixture(scope="session")
 async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
+    # Sealed secrets, as in production: every test that stores a secret goes through the keyring.
+    engine = create_engine(database_url, keyring=Keyring.from_keys(TEST_SECRETS_KEY))
     yield create_sessionmaker(engine)
     await engine.dispose()
 

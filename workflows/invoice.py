@@ -61,6 +61,24 @@ condition here, and add a history to tests/replay/histories/. Patches:
   3) once no invoice that sent an email before the patch is open. Histories:
   `full_ladder_mailed_off_lifecycle`, `mail_outage_then_paid`.
 
+- `EXTERNAL_CHECK_ACTIVITY_PATCH` ("external-check-activity-v1"): the merchant's external credit
+  check runs as a regular activity instead of a local one. As a local activity it held a
+  workflow-task slot of the worker for as long as the merchant's endpoint took (up to 30 s), so one
+  merchant's slow endpoint could starve every other merchant's decisions; now it holds an activity
+  slot, at most `credit_check_max_in_flight` per merchant and worker, behind a circuit breaker
+  (activities/scoring.py, payinvoice/breaker.py). Decisions recorded before ran it locally and
+  replay so. Remove (stage 3) once no invoice started before the patch is still in its decision.
+  Histories: `external_check_as_activity`.
+
+- `CONTINUE_AS_NEW_PATCH` ("continue-as-new-v1"): when Temporal suggests it (the history passed
+  its event count or size threshold: thousands of partial payments, hundreds of pause/resume
+  cycles) and nothing is in flight, the reminder loop or the refund window hands `InvoiceState`
+  to a new run of the same workflow id (`InvoiceInput.carried`), which goes on from where the
+  last one stopped: same ladder, same deadlines, the rest of the refund window. Histories
+  recorded before never reached the threshold, so they replay without ever asking; the patch
+  marks the runs that did continue. Keep it while any continued run may replay. Histories:
+  `continued_as_new_after_many_payments`.
+
 Changing an open invoice (extend, pause, dispute, promise: workflows/changes.py) needs no patch:
 the reminder loop waits on a re-anchorable `Deadline` that, for an invoice nobody changes, emits
 the very commands the plain per-step timer did (same durations, summaries and order), which the
@@ -84,6 +102,7 @@ workflow decides which events a snapshot reports, and adds no command of its own
 """
 
 import asyncio
+from datetime import timedelta
 
 from temporalio import workflow
 
@@ -162,6 +181,10 @@ with workflow.unsafe.imports_passed_through():
 REFUND_WINDOW_PATCH = "settlement-refund-window-v1"
 # See the module docstring: an approval takes the invoice's number with its reservation.
 NUMBER_AT_APPROVAL_PATCH = "number-at-approval-v1"
+# See the module docstring: the external credit check is a regular activity, off the workflow task.
+EXTERNAL_CHECK_ACTIVITY_PATCH = "external-check-activity-v1"
+# See the module docstring: a long history continues as new, carrying the state.
+CONTINUE_AS_NEW_PATCH = "continue-as-new-v1"
 
 
 @workflow.defn(name=INVOICE_WORKFLOW)
@@ -187,13 +210,11 @@ class InvoiceWorkflow:
     @workflow.run
     async def run(self, invoice: InvoiceInput) -> InvoiceView:
         mail = asyncio.create_task(self._mailer.run())  # the buyer's emails, in order, on their own
-        if await self._decide_credit():
+        if invoice.carried is not None:  # continued as new: on from where the last run handed over
+            await self._follow_ladder(in_refund_window=self._view.status == InvoiceStatus.PAID)
+        elif await self._decide_credit():
             await self._issue()
-            await self._remind_until_settled()
-            await self._settle()
-            while await self._refund_window():
-                await self._remind_until_settled()
-                await self._settle()
+            await self._follow_ladder()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._mailer.close()
         await mail
@@ -482,17 +503,21 @@ class InvoiceWorkflow:
         invoice, view = self._state.input, self._view
         if not invoice.external_check:
             return "none"
-        check = await workflow.execute_local_activity_method(
-            ScoringActivities.check_credit_externally,
-            ExternalCheckInput(
-                merchant_id=view.merchant_id,
-                buyer_id=view.buyer_id,
-                currency=view.currency,
-                amount=view.total,
-                day_seconds=invoice.day_seconds,
-            ),
-            **EXTERNAL_CHECK,
+        request = ExternalCheckInput(
+            merchant_id=view.merchant_id,
+            buyer_id=view.buyer_id,
+            currency=view.currency,
+            amount=view.total,
+            day_seconds=invoice.day_seconds,
         )
+        if workflow.patched(EXTERNAL_CHECK_ACTIVITY_PATCH):
+            check = await workflow.execute_activity_method(
+                ScoringActivities.check_credit_externally, request, **EXTERNAL_CHECK
+            )
+        else:
+            check = await workflow.execute_local_activity_method(
+                ScoringActivities.check_credit_externally, request, **EXTERNAL_CHECK
+            )
         return check.decision
 
     async def _await_review(self) -> bool:
@@ -563,13 +588,24 @@ class InvoiceWorkflow:
         else:
             await self._effects.send(EmailKind.INVOICE)
 
+    async def _follow_ladder(self, in_refund_window: bool = False) -> None:
+        """Remind until settled, settle, and wait out the refund window (again after a refund)."""
+        if not in_refund_window:
+            await self._remind_until_settled()
+            await self._settle()
+        while await self._refund_window():
+            await self._remind_until_settled()
+            await self._settle()
+
     async def _remind_until_settled(self) -> None:
         """Sleep until the next step (or the end of a hold on reminders) and take it, until paid
         or voided. A change to the schedule wakes the sleep, which starts again on the new one.
         Once the ladder is done (uncollectible) the invoice stays payable until paid or written off."""
         while not self._settled():
+            self._continue_as_new_when_due()
             wake = self._changes.next_wake()
-            if not await self._deadline.sleep_until(wake.at, wake.summary, self._settled):
+            stop = lambda: self._settled() or self._may_continue_as_new()  # noqa: E731
+            if not await self._deadline.sleep_until(wake.at, wake.summary, stop):
                 continue
             async with self._lock:
                 if self._settled() or self._deadline.moved:
@@ -656,18 +692,44 @@ class InvoiceWorkflow:
         state, invoice = self._state, self._state.input
         if self._view.status == InvoiceStatus.VOID or not workflow.patched(REFUND_WINDOW_PATCH):
             return False
+        window = timedelta(seconds=invoice.refund_window_days * invoice.day_seconds)
+        # A run continued as new during the window waits out what is left of it.
+        closes_at = state.window_closes_at = state.window_closes_at or workflow.now() + window
         try:
-            await workflow.wait_condition(
-                lambda: self._view.status != InvoiceStatus.PAID,
-                timeout=invoice.refund_window_days * invoice.day_seconds,
-                timeout_summary="until refund window closes",
-            )
+            while True:
+                await workflow.wait_condition(
+                    lambda: self._view.status != InvoiceStatus.PAID or self._may_continue_as_new(),
+                    timeout=(closes_at - workflow.now()).total_seconds(),
+                    timeout_summary="until refund window closes",
+                )
+                if self._view.status != InvoiceStatus.PAID:
+                    break
+                self._continue_as_new_when_due()
         except TimeoutError:
             state.refunds_closed = True  # validators refuse from now on
             await workflow.wait_condition(workflow.all_handlers_finished)  # one taken just before
         reopened = self._view.status != InvoiceStatus.PAID
         state.refunds_closed = not reopened
+        state.window_closes_at = None
         return reopened
+
+    # Continue-as-new: a long-lived invoice keeps a short history
+
+    def _may_continue_as_new(self) -> bool:
+        """Temporal suggests a new run (the history grew long: thousands of partial payments or
+        changes) and nothing is in flight: no handler, no email, no step under the lock."""
+        return (
+            workflow.info().is_continue_as_new_suggested()
+            and workflow.all_handlers_finished()
+            and self._mailer.idle()
+            and not self._lock.locked()
+        )
+
+    def _continue_as_new_when_due(self) -> None:
+        """Hand the state over to a new run of this invoice (same workflow id, fresh history);
+        nothing happens when the history is short or something is still in flight."""
+        if self._may_continue_as_new() and workflow.patched(CONTINUE_AS_NEW_PATCH):
+            workflow.continue_as_new(self._state.carried_over())
 
     # Helpers
 

@@ -1,13 +1,15 @@
 """Everything the invoice workflow keeps between events, in one dataclass (STYLE.md §2): the
-helpers (payments, charges, changes, instalments, effects) share it, and continue-as-new could carry it.
+helpers (payments, charges, changes, instalments, effects) share it, and continue-as-new carries it
+to the next run (`InvoiceInput.carried`).
 
 The lock and the re-anchorable `Deadline` are not state: they live only while a run does.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from temporalio import workflow
+from temporalio.converter import value_to_type
 
 with workflow.unsafe.imports_passed_through():
     from payinvoice.contracts import (
@@ -62,11 +64,24 @@ class InvoiceState:
     held_since: datetime | None = None
     # Emails posted and not sent yet, oldest first (EMAIL_OFF_LIFECYCLE_PATCH).
     outbox: list[Outgoing] = field(default_factory=list)
+    # When the current refund window closes (set as it opens), so that a run continued as new
+    # during the window waits out only what is left of it.
+    window_closes_at: datetime | None = None
+    # Runs this invoice continued as new into so far (CONTINUE_AS_NEW_PATCH).
+    continued: int = 0
 
     @classmethod
     def start(cls, invoice: InvoiceInput) -> "InvoiceState":
-        """The invoice before its credit decision."""
+        """The invoice before its credit decision; or, on a run continued as new, the state
+        its predecessor handed over."""
+        if invoice.carried is not None:
+            return value_to_type(InvoiceState, invoice.carried, [])
         return cls(input=invoice, view=new_invoice_view(invoice))
+
+    def carried_over(self) -> InvoiceInput:
+        """The input of the next run: this one's, carrying the state (without itself twice)."""
+        self.continued += 1
+        return replace(self.input, carried=asdict(self))
 
     def next_version(self) -> int:
         self.version += 1

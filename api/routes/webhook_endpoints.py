@@ -1,5 +1,5 @@
-"""Webhook endpoints: register (the signing secret is shown once), list, delete; each endpoint's
-deliveries with their attempts, and resending one."""
+"""Webhook endpoints: register (the signing secret is shown once), list, delete, enable again;
+each endpoint's deliveries with their attempts, and resending one."""
 
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from payinvoice.contracts.schemas import (
     WebhookEndpointList,
     WebhookEndpointOut,
 )
+from payinvoice.contracts.schemas.webhooks import WebhookEndpointEnabled
 from services import webhook_endpoints
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
@@ -45,6 +46,16 @@ async def delete_endpoint(endpoint_id: str, session: SessionDep, merchant: Curre
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.post("/{endpoint_id}/enable", response_model=WebhookEndpointEnabled)
+async def enable_endpoint(
+    endpoint_id: str, session: SessionDep, merchant: CurrentMerchant, client: TemporalDep,
+    settings: SettingsDep,
+) -> WebhookEndpointEnabled:
+    """Turn a disabled endpoint on again and deliver what it missed meanwhile, oldest event first;
+    an endpoint enabled already is answered as it is, and nothing is sent twice."""
+    return await webhook_endpoints.enable_endpoint(client, session, settings, merchant, endpoint_id)
+
+
 @router.get("/{endpoint_id}/deliveries", response_model=DeliveryList)
 async def list_deliveries(
     endpoint_id: str, session: SessionDep, merchant: CurrentMerchant,
@@ -63,7 +74,8 @@ async def retry_delivery(
     client: TemporalDep, settings: SettingsDep,
 ) -> DeliveryOut:
     """Send the delivery again (same webhook-id), after what is queued for its invoice or buyer,
-    with a fresh retry window; even one that was delivered, or whose endpoint is disabled."""
+    with a fresh retry window; even one that was delivered, or whose endpoint is disabled. At
+    most PAYINVOICE_WEBHOOK_MAX_RESENDS times (409 `too_many_resends`)."""
     return await webhook_endpoints.retry_delivery(
         client, session, settings, merchant, endpoint_id, delivery_id
     )

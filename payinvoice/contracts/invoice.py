@@ -48,6 +48,10 @@ class InvoiceInput:
     early_payment_discount: EarlyPaymentDiscount | None = None
     # The buyer had a credit balance at checkout: the invoice takes from it at issue.
     apply_balance: bool = False
+    # Set only on a run continued as new (workflows/invoice.py, CONTINUE_AS_NEW_PATCH): the state
+    # its predecessor handed over (workflows.state.InvoiceState as a document; the contracts
+    # cannot name the workflow's own type). None for every invoice started by a checkout.
+    carried: dict[str, Any] | None = None
 
 
 @dataclass

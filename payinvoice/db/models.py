@@ -1,5 +1,6 @@
 """Tables. Money columns are integer minor units; instants are timezone-aware UTC."""
 
+import time
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from payinvoice.db.sealed import SealedString
 from payinvoice.domain.policy import PaymentRecord
 
 
@@ -299,7 +301,8 @@ class CreditCheckSettings(Base):
 
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(200))
+    # Sealed at rest (payinvoice/db/sealed.py), like every secret below.
+    secret: Mapped[str] = mapped_column(SealedString(context="credit_check_settings.secret"))
     timeout_ms: Mapped[int] = mapped_column(Integer)
     cache_days: Mapped[int] = mapped_column(Integer)
     on_error: Mapped[str] = mapped_column(String(32))
@@ -344,11 +347,22 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2000))
     # Event types subscribed to; an empty list means every type.
     events: Mapped[list[str]] = mapped_column(JSON)
-    secret: Mapped[str] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(SealedString(context="webhook_endpoints.secret"))
     # "enabled" or "disabled" (a delivery failed for its whole retry window).
     status: Mapped[str] = mapped_column(String(16), default="enabled")
     disabled_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+_last_recorded = 0
+
+
+def recorded_order() -> int:
+    """Nanoseconds of the wall clock, but strictly increasing within a process: the events of one
+    change share their `created_at`, and this keeps the order they were recorded in."""
+    global _last_recorded
+    _last_recorded = max(_last_recorded + 1, time.time_ns())
+    return _last_recorded
 
 
 class WebhookEvent(Base):
@@ -366,6 +380,8 @@ class WebhookEvent(Base):
     # The whole delivery body: {type, created_at, data}.
     body: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Orders events of the same `created_at` (redeliveries go oldest first); none before 0016.
+    seq: Mapped[int | None] = mapped_column(default=recorded_order)
 
 
 class WebhookDelivery(Base):
@@ -380,9 +396,12 @@ class WebhookDelivery(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id"))
-    # pending | retrying | delivered | failed
+    # pending | retrying | delivered | failed (its endpoint was disabled) | abandoned (its attempt
+    # could not be recorded: workflows/webhook_delivery.py)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Sent again on request (POST .../retry), up to PAYINVOICE_WEBHOOK_MAX_RESENDS.
+    resends: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
     last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -416,7 +435,9 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The processor's HMAC secret; it must be readable to check signatures, so it is never logged.
-    signing_secret: Mapped[str | None] = mapped_column(String(100), default=None)
+    signing_secret: Mapped[str | None] = mapped_column(
+        SealedString(context="api_keys.signing_secret"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set by a rotation: the old key keeps working until then.
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -508,7 +529,7 @@ class StripeIntegration(Base):
     __tablename__ = "stripe_integrations"
 
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
-    webhook_secret: Mapped[str] = mapped_column(String(200))
+    webhook_secret: Mapped[str] = mapped_column(SealedString(context="stripe_integrations.webhook_secret"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -46,16 +46,14 @@ class WebhookOutbox:
         self, session: AsyncSession, *, merchant_id: str, subject_id: str, cause: str,
         types: list[str], data: Callable[[], Awaitable[dict[str, Any]]],
     ) -> list[Outgoing]:
-        """Insert the events `types` (caused by `cause`) and their deliveries to every enabled
-        endpoint of the merchant subscribed to them; `data` renders the subject only if needed."""
+        """Insert the events `types` (caused by `cause`) and their deliveries to every endpoint of
+        the merchant subscribed to them; `data` renders the subject only if needed. A disabled
+        endpoint's deliveries are recorded `failed` and not sent: enabling it again sends them
+        (services/webhook_endpoints.py)."""
         if not types:
             return []
         endpoints = (
-            await session.scalars(
-                select(WebhookEndpoint).where(
-                    WebhookEndpoint.merchant_id == merchant_id, WebhookEndpoint.status == "enabled"
-                )
-            )
+            await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.merchant_id == merchant_id))
         ).all()
         wanted = [(t, [e for e in endpoints if subscribes(e.events, t)]) for t in types]
         if not any(subscribed for _, subscribed in wanted):
@@ -81,12 +79,13 @@ class WebhookOutbox:
                 await session.execute(
                     dialect_insert(session, WebhookDelivery)
                     .values(
-                        id=msg, endpoint_id=endpoint.id, event_id=evt, status="pending", attempts=0,
-                        created_at=now,
+                        id=msg, endpoint_id=endpoint.id, event_id=evt, attempts=0, created_at=now,
+                        status="pending" if endpoint.status == "enabled" else "failed",
                     )
                     .on_conflict_do_nothing()
                 )
-                outgoing[endpoint.id].delivery_ids.append(msg)
+                if endpoint.status == "enabled":
+                    outgoing[endpoint.id].delivery_ids.append(msg)
         return [o for o in outgoing.values() if o.delivery_ids]
 
     async def recorded(

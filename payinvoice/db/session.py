@@ -11,12 +11,23 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from payinvoice.codec import Keyring
+from payinvoice.db.sealed import use_keyring
 from payinvoice.db.writers import queue_writers
 
 
 def create_engine(
-    database_url: str, pool_size: int = 10, max_overflow: int = 20, **kwargs: Any
+    database_url: str, pool_size: int = 10, max_overflow: int = 20, *, keyring: Keyring | None = None,
+    **kwargs: Any,
 ) -> AsyncEngine:
+    """`keyring` seals the secret columns (payinvoice/db/sealed.py): entrypoints pass
+    `keyring_from_settings(settings)`; without one they are stored as they come."""
+    engine = _create_engine(database_url, pool_size, max_overflow, **kwargs)
+    use_keyring(engine.sync_engine.dialect, keyring)
+    return engine
+
+
+def _create_engine(database_url: str, pool_size: int, max_overflow: int, **kwargs: Any) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         # Several processes (API, worker) share the file: WAL lets readers run beside the
         # writer, writers of one process take turns (payinvoice/db/writers.py), and the busy

@@ -28,6 +28,13 @@ class ErrorType(StrEnum):
     INVALID_DISCOUNT = "invalid_discount"
     INVALID_STATEMENT = "invalid_statement"
     URL_NOT_ALLOWED = "url_not_allowed"
+    UNKNOWN_EINVOICE_FORMAT = "unknown_einvoice_format"
+    INVALID_ADDRESS = "invalid_address"
+    INVALID_VAT_ID = "invalid_vat_id"
+    INVALID_TAX_NUMBER = "invalid_tax_number"
+    INVALID_ELECTRONIC_ADDRESS = "invalid_electronic_address"
+    INVALID_BUYER_REFERENCE = "invalid_buyer_reference"
+    INVALID_TAX_CATEGORY = "invalid_tax_category"
     INVALID_PAYLOAD = "invalid_payload"
     INVALID_SIGNATURE = "invalid_signature"
     UNDECODABLE_PAYLOAD = "undecodable_payload"
@@ -41,6 +48,7 @@ class ErrorType(StrEnum):
     FORBIDDEN = "forbidden"
     # What the invoice's state allows (the workflow's validators and the finished-invoice path).
     INVOICE_NOT_PAYABLE = "invoice_not_payable"
+    INVOICE_LIMIT_REACHED = "invoice_limit_reached"
     INVOICE_HAS_PAYMENTS = "invoice_has_payments"
     INVOICE_NOT_VOIDABLE = "invoice_not_voidable"
     INVOICE_NOT_IN_REVIEW = "invoice_not_in_review"
@@ -62,6 +70,8 @@ class ErrorType(StrEnum):
     INSTALMENTS_NOT_ALLOWED = "instalments_not_allowed"
     INVALID_INSTALMENTS = "invalid_instalments"
     INVOICE_NOT_ISSUED = "invoice_not_issued"
+    # The buyer's e-invoice format needs data the invoice, seller or buyer lacks (BT-n listed).
+    EINVOICE_INCOMPLETE = "einvoice_incomplete"
     # Conflicts with what exists.
     CONFLICT = "conflict"
     ORDER_IN_PROGRESS = "order_in_progress"
@@ -75,15 +85,21 @@ class ErrorType(StrEnum):
     NO_OPEN_INVOICE = "no_open_invoice"
     KEY_ALREADY_ROTATED = "key_already_rotated"
     LAST_MERCHANT_KEY = "last_merchant_key"
+    TOO_MANY_ENDPOINTS = "too_many_endpoints"
+    TOO_MANY_RESENDS = "too_many_resends"
     # Not found (another merchant's resource is reported missing too).
     INVOICE_NOT_FOUND = "invoice_not_found"
     BUYER_NOT_FOUND = "buyer_not_found"
+    CREDIT_NOTE_NOT_FOUND = "credit_note_not_found"
     KEY_NOT_FOUND = "key_not_found"
     UNMATCHED_ENTRY_NOT_FOUND = "unmatched_entry_not_found"
     WEBHOOK_ENDPOINT_NOT_FOUND = "webhook_endpoint_not_found"
     WEBHOOK_DELIVERY_NOT_FOUND = "webhook_delivery_not_found"
     CREDIT_CHECK_NOT_CONFIGURED = "credit_check_not_configured"
+    COMPANY_NOT_SET = "company_not_set"
     CODEC_DISABLED = "codec_disabled"
+    # Too many requests (the hosted page's rate limits): retry after the `Retry-After` seconds.
+    RATE_LIMITED = "rate_limited"
     # A part payinvoice depends on is away, or a fault of our own.
     SERVICE_UNAVAILABLE = "service_unavailable"
     INTERNAL_ERROR = "internal_error"

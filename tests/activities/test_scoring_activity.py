@@ -394,3 +394,59 @@ async def test_a_redirect_is_not_followed(
     assert result == ExternalCheckResult(decision="review", source="fallback")
     assert len(redirector.requests) == 1
     assert scoring.requests == []
+
+
+# One merchant cannot starve the others (payinvoice/breaker.py)
+
+
+def gated(sessions: async_sessionmaker[AsyncSession], **options: float) -> ScoringActivities:
+    """One worker process's activities, whose gate remembers across calls."""
+    return ScoringActivities(sessions, allow_private_urls=True, **options)  # type: ignore[arg-type]
+
+
+async def test_the_merchants_timeout_is_capped_below_the_decision_timeout(sessions, scoring) -> None:
+    merchant, buyer = await configured_buyer(sessions, scoring, timeout_ms=30_000, on_error="decline")
+    scoring.slow(seconds=5)
+    activities = gated(sessions, decision_timeout_seconds=1.0)
+
+    result = await ActivityEnvironment().run(activities.check_credit_externally, check(merchant, buyer))
+
+    # Had the merchant's 30 s held, the server's approval (after 5 s) would be the answer.
+    assert result == ExternalCheckResult(decision="decline", source="fallback")
+
+
+async def test_a_failing_endpoint_opens_its_circuit_and_is_no_longer_asked(sessions, scoring) -> None:
+    merchant, buyer = await configured_buyer(sessions, scoring, on_error="review", cache_days=0)
+    scoring.fail(500)
+    activities = gated(sessions)
+    environment = ActivityEnvironment()
+
+    for _ in range(5):
+        await environment.run(activities.check_credit_externally, check(merchant, buyer))
+    asked = len(scoring.requests)
+    result = await environment.run(activities.check_credit_externally, check(merchant, buyer))
+
+    assert asked == 5 and len(scoring.requests) == 5
+    assert result == ExternalCheckResult(decision="review", source="fallback")
+
+
+async def test_calls_beyond_a_merchants_limit_fall_back_while_another_merchant_is_asked(
+    sessions, scoring
+) -> None:
+    slow_merchant, slow_buyer = await configured_buyer(sessions, scoring, on_error="decline")
+    other_merchant, other_buyer = await configured_buyer(sessions, scoring, on_error="decline")
+    scoring.slow(seconds=1)
+    activities = gated(sessions, max_in_flight=1)
+    environment = ActivityEnvironment()
+
+    first, second, other = await asyncio.gather(
+        environment.run(activities.check_credit_externally, check(slow_merchant, slow_buyer)),
+        environment.run(activities.check_credit_externally, check(slow_merchant, slow_buyer)),
+        environment.run(activities.check_credit_externally, check(other_merchant, other_buyer)),
+    )
+
+    outcomes = sorted([first.source, second.source])
+    assert outcomes == ["fallback", "remote"]  # the second call for the busy merchant is not sent
+    assert other == ExternalCheckResult(decision="approve", source="remote")
+    asked = sorted(r.body["merchant_id"] for r in scoring.requests)
+    assert asked == sorted([slow_merchant.id, other_merchant.id])

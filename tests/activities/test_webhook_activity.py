@@ -1,5 +1,6 @@
 """One webhook delivery attempt against a real receiver on 127.0.0.1: where it may connect
-(issue 20, SSRF), that it follows no redirect, and what is kept of the answer."""
+(issue 20, SSRF), that it follows no redirect, and what is kept of the answer; and abandoning a
+delivery whose attempts could not be recorded (issue 20, deliveries that cannot wedge)."""
 
 import uuid
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.email import MailSettings
 from activities.webhooks import WebhookActivities
-from payinvoice.contracts import DeliverWebhookInput, DeliveryResult
+from payinvoice.contracts import DeliverWebhookInput, DeliveryResult, WebhookFailedInput
 from payinvoice.db.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from payinvoice.outbound import EXCERPT_CHARS, check_saved_url
 from tests.utils.resolver import resolve_by_table
@@ -51,6 +52,13 @@ async def deliver(
 ) -> DeliveryResult:
     activities = WebhookActivities(sessions, MAIL, 2.0, allow_private_urls=allow_private_urls)
     return await ActivityEnvironment().run(activities.deliver_webhook, DeliverWebhookInput(delivery_id))
+
+
+async def delivery_row(sessions: async_sessionmaker[AsyncSession], delivery_id: str) -> WebhookDelivery:
+    async with sessions() as session:
+        delivery = await session.get(WebhookDelivery, delivery_id)
+    assert delivery is not None
+    return delivery
 
 
 async def attempts(sessions: async_sessionmaker[AsyncSession], delivery_id: str) -> list[WebhookAttempt]:
@@ -135,3 +143,51 @@ async def test_a_2xx_answer_is_kept_as_a_short_storable_excerpt(
     [attempt] = await attempts(sessions, delivery_id)
     assert attempt.status_code == 200
     assert attempt.response_body == "ok\ufffd" + "\u00e9" * (EXCERPT_CHARS - 3)
+
+
+async def test_a_2xx_answer_with_nul_and_lone_surrogates_is_recorded_storable(
+    sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
+) -> None:
+    # A NUL, a UTF-8-encoded lone surrogate (invalid UTF-8) and one escaped in JSON: PostgreSQL
+    # refuses a NUL in text, and its record failed on every retry before replies were sanitised.
+    receiver.answer(Answer(200, body=b'{"ok":"\x00\xed\xa0\x80","s":"\\ud800"}'))
+    delivery_id = await delivery_to(sessions, receiver.url)
+
+    assert await deliver(sessions, delivery_id) == DeliveryResult(done=True)
+
+    [attempt] = await attempts(sessions, delivery_id)
+    assert attempt.response_body == '{"ok":"\ufffd\ufffd\ufffd\ufffd","s":"\\ud800"}'
+    assert (await delivery_row(sessions, delivery_id)).status == "delivered"
+
+
+async def test_abandoning_a_delivery_marks_it_abandoned_and_leaves_its_endpoint_enabled(
+    sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
+) -> None:
+    delivery_id = await delivery_to(sessions, receiver.url)
+    delivery = await delivery_row(sessions, delivery_id)
+    activities = WebhookActivities(sessions, MAIL, 2.0, allow_private_urls=True)
+
+    await ActivityEnvironment().run(
+        activities.abandon_webhook_delivery, WebhookFailedInput(delivery.endpoint_id, delivery_id)
+    )
+
+    assert (await delivery_row(sessions, delivery_id)).status == "abandoned"
+    async with sessions() as session:
+        endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
+    assert endpoint is not None and endpoint.status == "enabled"
+    assert receiver.received() == []
+
+
+async def test_abandoning_a_delivery_delivered_meanwhile_leaves_it_delivered(
+    sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
+) -> None:
+    delivery_id = await delivery_to(sessions, receiver.url)
+    await deliver(sessions, delivery_id)
+    delivery = await delivery_row(sessions, delivery_id)
+    activities = WebhookActivities(sessions, MAIL, 2.0, allow_private_urls=True)
+
+    await ActivityEnvironment().run(
+        activities.abandon_webhook_delivery, WebhookFailedInput(delivery.endpoint_id, delivery_id)
+    )
+
+    assert (await delivery_row(sessions, delivery_id)).status == "delivered"

@@ -12,7 +12,12 @@ from temporalio.worker import Replayer
 from tests.utils.histories import HISTORIES
 from workflows.charges import LATE_FEE_PATCH
 from workflows.effects import MAIL_QUEUE_PATCH, NOTICE_QUEUE_PATCH
-from workflows.invoice import NUMBER_AT_APPROVAL_PATCH, REFUND_WINDOW_PATCH, InvoiceWorkflow
+from workflows.invoice import (
+    EXTERNAL_CHECK_ACTIVITY_PATCH,
+    NUMBER_AT_APPROVAL_PATCH,
+    REFUND_WINDOW_PATCH,
+    InvoiceWorkflow,
+)
 from workflows.mail import EMAIL_OFF_LIFECYCLE_PATCH
 from workflows.merchant_notice import MerchantNoticeWorkflow
 from workflows.webhook_delivery import WebhookDeliveryWorkflow
@@ -44,7 +49,14 @@ def test_every_lifecycle_path_has_a_recorded_history() -> None:
     } <= set(RECORDED)
     # The other workflow: webhook deliveries, with a failed attempt and its back-off timer.
     assert "webhook_delivered_after_a_failure" in RECORDED
+    # Its bounds (DELIVERY_BOUNDS_PATCH): an abandoned delivery, one queued again, a redelivery.
+    assert {
+        "webhook_abandoned_then_next_delivered", "webhook_queued_again_after_its_attempt",
+        "webhook_redelivered_after_enable",
+    } <= set(RECORDED)
     assert "bank_details_change_notice" in RECORDED  # a merchant notice (MerchantNoticeWorkflow)
+    assert "external_check_as_activity" in RECORDED  # EXTERNAL_CHECK_ACTIVITY_PATCH
+    assert "continued_as_new_after_many_payments" in RECORDED  # a run continued as new
 
 
 def test_each_recorded_path_went_the_way_its_name_says() -> None:
@@ -99,6 +111,18 @@ def _patches(name: str) -> set[str]:
 def test_only_the_refund_path_recorded_the_refund_window_patch() -> None:
     assert REFUND_WINDOW_PATCH in _patches("refunded_then_paid_again")
     assert REFUND_WINDOW_PATCH not in _patches("paid_in_two_parts")  # recorded before the patch
+
+
+def test_the_external_check_recorded_after_its_patch_ran_as_a_regular_activity() -> None:
+    assert EXTERNAL_CHECK_ACTIVITY_PATCH in _patches("external_check_as_activity")
+    assert "check_credit_externally" in _activities("external_check_as_activity")
+    assert "check_credit_externally" not in _local_activities("external_check_as_activity")
+
+
+def test_the_continued_run_started_from_the_state_its_predecessor_handed_over() -> None:
+    started = _events("continued_as_new_after_many_payments", "workflowExecutionStartedEventAttributes")[0]
+    assert started.get("continuedExecutionRunId")  # a run continued as new, not a checkout's
+    assert started["initiator"] == "CONTINUE_AS_NEW_INITIATOR_WORKFLOW"
 
 
 def test_only_a_ladder_with_late_fees_recorded_the_late_fee_patch() -> None:

@@ -597,8 +597,21 @@ async def test_a_merchant_without_an_external_check_is_decided_without_asking(
     assert (without.status_code, with_check.status_code) == (201, 201), (without.text, with_check.text)
     decision = ["reserve_credit", "save_invoice"]  # the number comes with the reservation
     assert await _local_activities(temporal_client, without.json()["id"]) == decision
-    assert await _local_activities(temporal_client, with_check.json()["id"]) == [
-        "check_credit_externally", *decision
+    # The check itself is a regular activity (EXTERNAL_CHECK_ACTIVITY_PATCH): off the workflow task.
+    assert await _local_activities(temporal_client, with_check.json()["id"]) == decision
+    assert "check_credit_externally" in await _activities(temporal_client, with_check.json()["id"])
+    assert "check_credit_externally" not in await _activities(temporal_client, without.json()["id"])
+    checked_id = invoice_workflow_id(with_check.json()["id"])
+    await record_history(temporal_client, checked_id, "external_check_as_activity")
+
+
+async def _activities(client: Client, invoice_id: str) -> list[str]:
+    """The (regular) activities an invoice's workflow scheduled, in order."""
+    history = await client.get_workflow_handle(invoice_workflow_id(invoice_id)).fetch_history()
+    return [
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
     ]
 
 

@@ -15,7 +15,15 @@ from temporalio.client import Client
 from dev.mailsink import MailSink
 from payinvoice.contracts import webhook_delivery_workflow_id
 from payinvoice.settings import Settings
-from tests.utils.factories import auth, checkout, create_buyer, create_merchant, get_ok, post_payment
+from tests.utils.factories import (
+    auth,
+    checkout,
+    create_buyer,
+    create_merchant,
+    error_code,
+    get_ok,
+    post_payment,
+)
 from tests.utils.histories import record_history
 from tests.utils.waiting import eventually, invoice_reaches, mails_arrive, reminders_sent
 from tests.utils.webhook_receiver import Answer, Received, WebhookReceiver
@@ -27,6 +35,8 @@ ATTEMPT_TIMEOUT = 0.5
 FAST_DAY, WATCHED_DAY = 0.05, 4.0
 
 PATH = "/v1/webhook-endpoints"
+# The events of an invoice paid at once (payment_received and paid are recorded together).
+PAID_AT_ONCE = ["invoice.created", "invoice.issued", "invoice.payment_received", "invoice.paid"]
 
 
 @pytest.fixture(scope="module")
@@ -282,3 +292,116 @@ async def test_retry_resends_a_delivery_with_the_same_webhook_id(
     assert first.webhook_id == again.webhook_id == delivery["id"]
     assert again.verified(hook["secret"]) == first.verified(hook["secret"])
     assert [a["status_code"] for a in after["attempts"]] == [200, 200]
+
+
+# Issue 20: webhook deliveries cannot wedge.
+
+# A NUL, a UTF-8-encoded lone surrogate (invalid UTF-8) and one escaped in JSON: PostgreSQL
+# refused the NUL, the attempt's record failed on every retry and the invoice's later events
+# waited behind it for ever.
+NASTY_REPLY = b'{"ok":"\x00\xed\xa0\x80","s":"\\ud800"}'
+NASTY_REPLY_STORED = '{"ok":"\ufffd\ufffd\ufffd\ufffd","s":"\\ud800"}'
+
+
+async def test_a_reply_with_a_nul_and_a_lone_surrogate_does_not_hold_up_the_invoices_later_events(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
+) -> None:
+    receiver.answer(Answer(200, body=NASTY_REPLY))
+    async with api_for_day(WATCHED_DAY) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url, events=PAID_AT_ONCE)
+        invoice = (await checkout(api, key, (await create_buyer(api, key))["id"])).json()
+        assert (await post_payment(api, key, invoice["id"])).json()["status"] == "paid"
+
+        found = await delivered(api, key, hook["id"], 4)
+
+    assert types_of(accepted(receiver, hook["secret"]), invoice["id"]) == PAID_AT_ONCE
+    assert [[a["response_body"] for a in d["attempts"]] for d in found] == [[NASTY_REPLY_STORED]] * 4
+
+
+async def test_a_delivery_resent_on_request_past_its_cap_is_409_and_not_sent(
+    api_factory: Callable[..., httpx.AsyncClient], webhook_settings: dict[str, Any], webhook_worker: None,
+    receiver: WebhookReceiver,
+) -> None:
+    async with api_factory(day_seconds=WATCHED_DAY, webhook_max_resends=2, **webhook_settings) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url, events=["invoice.created"])
+        await checkout(api, key, (await create_buyer(api, key))["id"])
+        [delivery] = await delivered(api, key, hook["id"], 1)
+        retry = f"{PATH}/{hook['id']}/deliveries/{delivery['id']}/retry"
+
+        answers = [await api.post(retry, headers=auth(key)) for _ in range(3)]
+
+        async def attempted_thrice() -> list[dict[str, Any]] | None:
+            found = await deliveries(api, key, hook["id"])
+            return found if len(found[0]["attempts"]) == 3 else None
+
+        [after] = await eventually(attempted_thrice)
+        await asyncio.sleep(0.5)  # a resend past the cap would arrive by now
+
+    assert [a.status_code for a in answers] == [202, 202, 409]
+    assert error_code(answers[2]) == "too_many_resends"
+    assert [a.json()["resends"] for a in answers[:2]] == [1, 2]
+    assert after["resends"] == 2
+    assert len(receiver.received()) == 3
+
+
+async def failed(api: httpx.AsyncClient, key: str, endpoint_id: str, count: int) -> None:
+    async def check() -> bool:
+        return [d["status"] for d in await deliveries(api, key, endpoint_id)] == ["failed"] * count
+
+    await eventually(check)
+
+
+async def test_enabling_a_disabled_endpoint_redelivers_what_it_missed_in_order_and_once(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver, temporal_client: Client
+) -> None:
+    receiver.answer(Answer(503))
+    async with api_for_day(1.0) as api:  # a window of 1 s: disabled within a few seconds
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url, events=PAID_AT_ONCE)
+        buyer = await create_buyer(api, key, payment_terms_days=365)  # nothing else happens meanwhile
+        invoice = (await checkout(api, key, buyer["id"])).json()
+
+        await failed(api, key, hook["id"], 2)  # the one that disabled it, and the one after it
+        assert (await get_ok(api, key, f"{PATH}/{hook['id']}"))["status"] == "disabled"
+        # Paid while the endpoint is disabled: these two events are recorded, and not sent.
+        assert (await post_payment(api, key, invoice["id"])).json()["status"] == "paid"
+        await failed(api, key, hook["id"], 4)
+        refused = len(receiver.received())
+        receiver.answer(Answer(200))
+
+        response = await api.post(f"{PATH}/{hook['id']}/enable", headers=auth(key))
+
+        assert response.status_code == 200, response.text
+        found = await delivered(api, key, hook["id"], 4)
+        workflow_id = webhook_delivery_workflow_id(hook["id"], invoice["id"])
+        await temporal_client.get_workflow_handle(workflow_id).result()
+        await record_history(temporal_client, workflow_id, "webhook_redelivered_after_enable")
+
+    assert (response.json()["status"], response.json()["disabled_at"], response.json()["redelivered"]) == (
+        "enabled", None, 4,
+    )
+    redelivered = receiver.received()[refused:]
+    assert [r.verified(hook["secret"])["type"] for r in redelivered] == PAID_AT_ONCE
+    assert len({r.webhook_id for r in redelivered}) == 4
+    assert {d["status"] for d in found} == {"delivered"}
+
+
+async def test_enabling_an_endpoint_again_sends_nothing_twice(
+    api_for_day: Callable[[float], httpx.AsyncClient], receiver: WebhookReceiver
+) -> None:
+    async with api_for_day(WATCHED_DAY) as api:
+        key = await create_merchant(api)
+        hook = await register(api, key, receiver.url, events=PAID_AT_ONCE)
+        invoice = (await checkout(api, key, (await create_buyer(api, key))["id"])).json()
+        assert (await post_payment(api, key, invoice["id"])).json()["status"] == "paid"
+        await delivered(api, key, hook["id"], 4)
+
+        answers = [await api.post(f"{PATH}/{hook['id']}/enable", headers=auth(key)) for _ in range(2)]
+        await asyncio.sleep(1.0)  # anything sent again would arrive by now
+        found = await deliveries(api, key, hook["id"])
+
+    assert [(a.status_code, a.json()["redelivered"]) for a in answers] == [(200, 0), (200, 0)]
+    assert len(receiver.received()) == 4
+    assert [len(d["attempts"]) for d in found] == [1] * 4

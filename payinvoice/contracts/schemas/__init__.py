@@ -32,6 +32,12 @@ from payinvoice.contracts.schemas.buyers import (
     CreditHistory,
     PaymentRecordOut,
 )
+from payinvoice.contracts.schemas.company import (
+    CompanyIO,
+    ContactIO,
+    ElectronicAddressIO,
+    PostalAddressIO,
+)
 from payinvoice.contracts.schemas.invoices import (
     ActorOut,
     BuyerRefundIn,
@@ -123,6 +129,8 @@ __all__ = [
     "BuyerRefundOut",
     "BuyerUpdate",
     "CalendarDate",
+    "CompanyIO",
+    "ContactIO",
     "Credit",
     "CreditCheckSettingsIn",
     "CreditCheckSettingsOut",
@@ -140,6 +148,7 @@ __all__ = [
     "DunningLadderOut",
     "DunningStageIO",
     "EarlyPaymentDiscountIO",
+    "ElectronicAddressIO",
     "EmailFailureOut",
     "ExtendIn",
     "FeeOut",
@@ -172,6 +181,7 @@ __all__ = [
     "PaymentIn",
     "PaymentOut",
     "PaymentRecordOut",
+    "PostalAddressIO",
     "PromiseIn",
     "PromiseOut",
     "ReductionIO",

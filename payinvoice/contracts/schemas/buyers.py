@@ -1,13 +1,20 @@
 """Buyers, their credit lines and payment records."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from payinvoice.contracts.schemas.base import CURRENCIES, Strict, Text
+from payinvoice.contracts.schemas.company import ElectronicAddressIO, PostalAddressIO
 from payinvoice.contracts.schemas.invoices import EarlyPaymentDiscountIO
 from payinvoice.contracts.schemas.settings import DunningLadderIO
+from payinvoice.domain.parties import MAX_BUYER_REFERENCE, EInvoiceFormat
+
+# The formats a buyer may receive: the core's names, stated for the OpenAPI document; the core
+# refuses any other (422 `invalid_request`, naming `einvoice_format`).
+EINVOICE_FORMATS: dict[str, Any] = {"enum": [f.value for f in EInvoiceFormat]}
+OPTIONAL_EINVOICE_FORMATS: dict[str, Any] = {"enum": [*EINVOICE_FORMATS["enum"], None]}
 
 # Buyers
 
@@ -34,6 +41,21 @@ class BuyerCreate(Strict):
     early_payment_discount: "EarlyPaymentDiscountIO | None" = Field(
         default=None, description="Skonto on the buyer's invoices, e.g. {percent: '2', days: 10}."
     )
+    address: PostalAddressIO | None = Field(default=None, description="BG-8, the buyer's postal address.")
+    vat_id: str | None = Field(
+        default=None, max_length=40, examples=["ATU57194903"], description="BT-48, with its country prefix."
+    )
+    buyer_reference: str | None = Field(
+        default=None, max_length=MAX_BUYER_REFERENCE,
+        description="BT-10, e.g. a German public buyer's Leitweg-ID.",
+    )  # fmt: skip
+    electronic_address: ElectronicAddressIO | None = Field(
+        default=None, description="BT-49: where e-invoices reach the buyer, under an EAS scheme."
+    )
+    einvoice_format: str = Field(
+        default="none", max_length=16, json_schema_extra=EINVOICE_FORMATS,
+        description="The e-invoice the buyer receives with each invoice, or none.",
+    )  # fmt: skip
 
 
 class BuyerUpdate(Strict):
@@ -50,6 +72,15 @@ class BuyerUpdate(Strict):
     locale: Literal["en", "de"] | None = None
     early_payment_discount: "EarlyPaymentDiscountIO | None" = Field(
         default=None, description="null removes it."
+    )
+    address: PostalAddressIO | None = Field(default=None, description="null forgets it.")
+    vat_id: str | None = Field(default=None, max_length=40, description="null forgets it.")
+    buyer_reference: str | None = Field(
+        default=None, max_length=MAX_BUYER_REFERENCE, description="null forgets it."
+    )
+    electronic_address: ElectronicAddressIO | None = Field(default=None, description="null forgets it.")
+    einvoice_format: str | None = Field(
+        default=None, max_length=16, json_schema_extra=OPTIONAL_EINVOICE_FORMATS
     )
 
 
@@ -89,6 +120,11 @@ class BuyerOut(BaseModel):
     balance: str = Field(
         default="0", description="The buyer's credit balance: it pays its next invoices at issue."
     )
+    address: PostalAddressIO | None = None
+    vat_id: str | None = None
+    buyer_reference: str | None = None
+    electronic_address: ElectronicAddressIO | None = None
+    einvoice_format: str = Field(default="none", json_schema_extra=EINVOICE_FORMATS)
     created_at: datetime
 
 

@@ -1,11 +1,15 @@
 """Invoices: the checkout body, the messages that change an invoice, and the invoice as answered."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from payinvoice.contracts.schemas.base import CURRENCIES, Strict, Text
+from payinvoice.domain.lines import TaxCategory
+
+TAX_CATEGORIES: dict[str, Any] = {"enum": [category.value for category in TaxCategory]}
+OPTIONAL_TAX_CATEGORIES: dict[str, Any] = {"enum": [*TAX_CATEGORIES["enum"], None]}
 
 # Invoices
 
@@ -15,6 +19,17 @@ class LineIn(Strict):
     quantity: str = Field(max_length=40, examples=["2", "1.5"])
     unit_price: str = Field(max_length=40, examples=["19.99"])
     tax_rate: str = Field(default="0", max_length=12, examples=["19", "7.5"])
+    # The domain checks the category against the rate and the buyer (422 `invalid_tax_category`,
+    # naming the line), so the list is stated for the OpenAPI document only.
+    tax_category: str | None = Field(
+        default=None, max_length=2, json_schema_extra=OPTIONAL_TAX_CATEGORIES,
+        description="EN 16931 VAT category: S standard (the default), Z zero rated, E exempt, "
+        "AE reverse charge, K intra-community supply, G export outside the EU, O outside the scope of VAT.",
+    )
+    exemption_reason: str | None = Field(
+        default=None, max_length=200,
+        description="Why no VAT is charged: needed for E; AE, K, G and O get a standard text without one.",
+    )
 
 
 class EarlyPaymentDiscountIO(Strict):
@@ -234,6 +249,8 @@ class LineOut(BaseModel):
     tax_rate: str
     line_total: str
     tax_amount: str
+    tax_category: str = Field(default="S", json_schema_extra=TAX_CATEGORIES)
+    exemption_reason: str | None = None
 
 
 class PaymentOut(BaseModel):

@@ -39,13 +39,23 @@ class WebhookEndpointOut(BaseModel):
     id: str
     url: str
     events: list[str] = Field(description='["*"] when subscribed to every type.')
-    status: str = Field(description="enabled | disabled (a delivery failed for its whole retry window)")
+    status: str = Field(
+        description="enabled | disabled (a delivery failed for its whole retry window; "
+        "POST /v1/webhook-endpoints/{id}/enable turns it on again)"
+    )
     disabled_at: datetime | None
     created_at: datetime
 
 
 class WebhookEndpointCreated(WebhookEndpointOut):
     secret: str = Field(description="whsec_… (Standard Webhooks); shown once.")
+
+
+class WebhookEndpointEnabled(WebhookEndpointOut):
+    redelivered: int = Field(
+        description="Deliveries it missed while disabled, queued again by this call, oldest event "
+        "first (0 when it was enabled already)."
+    )
 
 
 class WebhookEndpointList(BaseModel):
@@ -68,7 +78,11 @@ class DeliveryOut(BaseModel):
     event_id: str
     type: str
     subject_id: str
-    status: str = Field(description="pending | retrying | delivered | failed")
+    status: str = Field(
+        description="pending | retrying | delivered | failed (its endpoint was disabled) | abandoned "
+        "(its attempt could not be recorded; a retry on request tries it again)"
+    )
+    resends: int = Field(0, description="Times sent again on request (POST .../retry), capped.")
     created_at: datetime
     attempts: list[AttemptOut] = Field(description="Oldest first.")
 

@@ -1,5 +1,6 @@
 """Webhook endpoints: register with a secret shown once, list without it, delete; validation,
-tenancy, and the deliveries list of an endpoint that has none yet."""
+tenancy, the cap on endpoints per merchant, enabling one that is enabled, and the deliveries
+list of an endpoint that has none yet."""
 
 import base64
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from payinvoice.settings import Settings
 from tests.conftest import ADMIN_KEY
 from tests.utils.factories import auth, create_merchant, error_code
 from tests.utils.resolver import strict_api_resolving
@@ -116,7 +118,10 @@ async def test_retry_of_an_unknown_delivery_is_404(api: httpx.AsyncClient) -> No
 
 @pytest.mark.parametrize(
     ("method", "suffix"),
-    [("GET", ""), ("DELETE", ""), ("GET", "/deliveries"), ("POST", "/deliveries/msg_x/retry")],
+    [
+        ("GET", ""), ("DELETE", ""), ("GET", "/deliveries"), ("POST", "/deliveries/msg_x/retry"),
+        ("POST", "/enable"),
+    ],
 )
 async def test_another_merchants_endpoint_is_404(api: httpx.AsyncClient, method: str, suffix: str) -> None:
     owner = await create_merchant(api)
@@ -129,6 +134,34 @@ async def test_another_merchants_endpoint_is_404(api: httpx.AsyncClient, method:
     assert error_code(response) == "webhook_endpoint_not_found"
     assert await endpoints(api, other) == []
     assert len(await endpoints(api, owner)) == 1
+
+
+async def test_an_endpoint_past_the_merchants_cap_is_409_and_nothing_is_registered(
+    api: httpx.AsyncClient, settings: Settings
+) -> None:
+    key = await create_merchant(api)
+    for n in range(settings.webhook_max_endpoints):
+        assert (await register(api, key, url=f"{URL}/{n}")).status_code == 201
+
+    response = await register(api, key, url=f"{URL}/one-too-many")
+
+    assert response.status_code == 409, response.text
+    assert error_code(response) == "too_many_endpoints"
+    listed = await endpoints(api, key)
+    assert len(listed) == settings.webhook_max_endpoints == 20
+    assert f"{URL}/one-too-many" not in {e["url"] for e in listed}
+
+
+async def test_enabling_an_enabled_endpoint_answers_it_unchanged_and_redelivers_nothing(
+    api: httpx.AsyncClient,
+) -> None:
+    key = await create_merchant(api)
+    created = (await register(api, key)).json()
+
+    response = await api.post(f"{PATH}/{created['id']}/enable", headers=auth(key))
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {k: v for k, v in created.items() if k != "secret"} | {"redelivered": 0}
 
 
 async def test_webhook_endpoints_need_a_merchant_key(api: httpx.AsyncClient) -> None:

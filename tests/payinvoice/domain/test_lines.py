@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payinvoice.domain.lines import Line, half_up, parse_line, price_lines
+from payinvoice.domain.errors import ErrorType
+from payinvoice.domain.lines import Line, check_tax_categories, half_up, parse_line, price_lines
 from payinvoice.domain.money import MoneyError
 
 
@@ -239,3 +240,106 @@ def test_parsed_quantity_is_canonical_and_equal_in_value(quantity: Decimal) -> N
     assert Decimal(text) == quantity
     assert "E" not in text.upper()
     assert text == line(quantity=text).quantity
+
+
+# --- tax categories (EN 16931 BT-151) -----------------------------------------------------------
+
+
+def categorised(tax_category: str | None, tax_rate: str = "0", exemption_reason: str | None = None) -> Line:
+    return parse_line("Widget", "1", "1.00", tax_rate, "EUR", 0, tax_category, exemption_reason)
+
+
+def category_refusal(tax_category: str | None, tax_rate: str = "0", exemption_reason: str | None = None,
+                     index: int = 0) -> MoneyError:
+    with pytest.raises(MoneyError) as excinfo:
+        parse_line("Widget", "1", "1.00", tax_rate, "EUR", index, tax_category, exemption_reason)
+    assert excinfo.value.code == ErrorType.INVALID_TAX_CATEGORY
+    return excinfo.value
+
+
+def test_a_line_without_a_category_is_standard_rated_at_any_rate_as_before() -> None:
+    assert (line(tax_rate="19").tax_category, line(tax_rate="19").exemption_reason) == ("S", None)
+    assert line(tax_rate="0").tax_category == "S"
+
+
+def test_a_standard_rated_line_keeps_its_rate() -> None:
+    assert categorised("S", "19") == Line("Widget", "1", 100, "19", "S", None)
+
+
+def test_a_line_named_standard_rated_at_0_percent_is_refused() -> None:
+    assert "lines[2].tax_category S" in category_refusal("S", "0", index=2).message
+
+
+@pytest.mark.parametrize("category", ["Z", "E", "AE", "K", "G", "O"])
+def test_a_category_that_charges_no_vat_refuses_a_rate(category: str) -> None:
+    error = category_refusal(category, "19", exemption_reason="Section 4 UStG")
+
+    assert error.message.startswith(f"lines[0].tax_category {category} charges no VAT")
+
+
+def test_an_unknown_category_is_refused_naming_the_field() -> None:
+    assert category_refusal("X").message.startswith("lines[0].tax_category 'X' is not one of S, Z, E, AE")
+
+
+@pytest.mark.parametrize(
+    ("category", "reason"),
+    [("AE", "Reverse charge"), ("K", "Intra-community supply"), ("G", "Export outside the EU"),
+     ("O", "Not subject to VAT")],
+)
+def test_a_category_that_needs_a_reason_gets_the_standard_text(category: str, reason: str) -> None:
+    assert categorised(category).exemption_reason == reason
+
+
+def test_the_merchants_own_reason_is_kept_trimmed() -> None:
+    reason = " Steuerschuldnerschaft des Leistungsempfängers "
+
+    assert categorised("AE", exemption_reason=reason).exemption_reason == reason.strip()
+
+
+def test_an_exempt_line_keeps_the_merchants_reason() -> None:
+    assert categorised("E", exemption_reason="Exempt under Art. 135 VAT Directive") == Line(
+        "Widget", "1", 100, "0", "E", "Exempt under Art. 135 VAT Directive"
+    )
+
+
+@pytest.mark.parametrize("reason", [None, "   "])
+def test_an_exempt_line_without_a_reason_is_refused(reason: str | None) -> None:
+    assert category_refusal("E", exemption_reason=reason).message.startswith(
+        "lines[0].exemption_reason is needed for tax category E"
+    )
+
+
+@pytest.mark.parametrize(("category", "rate"), [("S", "19"), ("Z", "0"), (None, "19")])
+def test_a_taxed_or_zero_rated_line_takes_no_exemption_reason(category: str | None, rate: str) -> None:
+    assert category_refusal(category, rate, exemption_reason="why").message.startswith(
+        "lines[0].exemption_reason is only for"
+    )
+
+
+def test_a_line_decoded_from_a_payload_before_categories_is_standard_rated() -> None:
+    assert Line("Widget", "1", 100, "19") == Line("Widget", "1", 100, "19", "S", None)
+
+
+def test_reverse_charge_needs_the_buyers_vat_id() -> None:
+    lines = [categorised("S", "19"), categorised("AE")]
+
+    with pytest.raises(MoneyError) as excinfo:
+        check_tax_categories(lines, buyer_vat_id=None)
+
+    assert excinfo.value.code == ErrorType.INVALID_TAX_CATEGORY
+    assert excinfo.value.message.startswith("lines[1].tax_category AE needs the buyer's VAT identifier")
+
+
+def test_an_intra_community_supply_to_a_buyer_with_a_vat_id_is_accepted() -> None:
+    check_tax_categories([categorised("K"), categorised("S", "19")], buyer_vat_id="ATU57194903")
+
+
+def test_a_line_outside_the_scope_of_vat_cannot_share_an_invoice_with_taxed_ones() -> None:
+    with pytest.raises(MoneyError) as excinfo:
+        check_tax_categories([categorised("O"), categorised("O"), categorised("Z")], buyer_vat_id=None)
+
+    assert excinfo.value.message.startswith("lines[2].tax_category Z cannot share an invoice")
+
+
+def test_lines_all_outside_the_scope_of_vat_are_accepted() -> None:
+    check_tax_categories([categorised("O"), categorised("O")], buyer_vat_id=None)

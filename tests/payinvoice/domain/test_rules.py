@@ -19,6 +19,7 @@ from payinvoice.contracts import (
     CreditNoteInput,
     ExtendInput,
     InstalmentPlanInput,
+    InvoiceEvent,
     InvoiceView,
     PauseInput,
     Payment,
@@ -574,3 +575,50 @@ def test_refuse_raises_the_checks_own_refusal() -> None:
 def test_refuse_does_not_let_a_request_through_that_its_check_passes() -> None:
     with pytest.raises(AssertionError, match="check_void"):
         rules.refuse(rules.check_void, view())
+
+
+# What one invoice takes at most (its history and payloads stay bounded)
+
+
+def _event(i: int) -> InvoiceEvent:
+    return InvoiceEvent(at=ISSUED, kind="paused", who=WHO, details={"i": str(i)})
+
+
+def test_a_payment_beyond_the_most_one_invoice_takes_is_refused() -> None:
+    full = view(total=10**9, payments=[paid(1, f"p{i}") for i in range(rules.MAX_PAYMENTS)])
+
+    code, message = refusal(rules.check_payment, full, RecordPaymentInput("p_new", 1, "EUR"))
+
+    assert code == ErrorType.INVOICE_LIMIT_REACHED
+    assert message == f"invoice already has {rules.MAX_PAYMENTS} payments, the most one invoice takes"
+
+
+def test_a_payment_already_recorded_is_answered_even_at_the_limit() -> None:
+    full = view(total=10**9, payments=[paid(1, f"p{i}") for i in range(rules.MAX_PAYMENTS)])
+    rules.check_payment(full, RecordPaymentInput("p0", 1, "EUR"))  # no refusal
+
+
+def test_a_change_beyond_the_most_events_one_invoice_takes_is_refused() -> None:
+    full = view(events=[_event(i) for i in range(rules.MAX_EVENTS)])
+
+    limit = ErrorType.INVOICE_LIMIT_REACHED
+    assert refusal(rules.check_pause, full, PauseInput(WHO, "asked"), NOW)[0] == limit
+    assert refusal(rules.check_extend, full, ExtendInput(WHO, "", by_days=7))[0] == limit
+
+
+def test_a_refund_beyond_the_most_one_invoice_takes_is_refused() -> None:
+    refunds = [Refund(f"r{i}", "p_1", 1, ISSUED) for i in range(rules.MAX_REFUNDS)]
+    full = view(payments=[paid(10000)], refunds=refunds, status=S.PAID)
+
+    code, _ = refusal(rules.check_refund, full, RefundInput("r_new", "p_1", 1))
+
+    assert code == ErrorType.INVOICE_LIMIT_REACHED
+
+
+def test_a_resend_beyond_the_most_one_invoice_takes_is_refused() -> None:
+    sent = [ReminderSent("upcoming", ISSUED)]
+    full = view(reminders=sent, resent_reminders=sent * rules.MAX_RESENT_REMINDERS)
+
+    code, _ = refusal(rules.check_resend, full, ResendReminderInput("upcoming"))
+
+    assert code == ErrorType.INVOICE_LIMIT_REACHED
