@@ -8,7 +8,9 @@ when the invoice cannot take it. The workflow's validators turn a refusal into a
 Pure: no Temporal, no clock (`now` is passed in), no I/O.
 """
 
+import json
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -151,11 +153,37 @@ MAX_RESENT_REMINDERS = 50
 MAX_EVENTS = 2000
 
 
+# What the invoice's view may weigh as JSON: a snapshot (`save_invoice`) and an Update's answer
+# each carry it whole, and Temporal refuses a payload above 2 MB. Credit notes of many lines can
+# weigh more than the counts above suggest, so the view itself is weighed once it is large.
+MAX_VIEW_BYTES = 1_000_000
+# Below this many entries a view weighs far less than MAX_VIEW_BYTES: not worth encoding.
+_WEIGH_FROM_ENTRIES = 1000
+
+
 def check_room(view: InvoiceView, what: str, count: int, limit: int) -> None:
     if count >= limit:
         raise Refusal(
             ErrorType.INVOICE_LIMIT_REACHED,
             f"invoice already has {count} {what}, the most one invoice takes",
+        )
+    check_weight(view)
+
+
+def check_weight(view: InvoiceView) -> None:
+    """Refuse what would grow a view that already weighs MAX_VIEW_BYTES as JSON."""
+    entries = (
+        len(view.payments) + len(view.unapplied_payments) + len(view.refunds) + len(view.events)
+        + len(view.fees) + len(view.reminders) + len(view.resent_reminders) + len(view.email_failures)
+        + sum(1 + len(note.lines) for note in view.credit_notes)
+    )
+    if entries < _WEIGH_FROM_ENTRIES:
+        return
+    weight = len(json.dumps(asdict(view), default=str, separators=(",", ":")))
+    if weight >= MAX_VIEW_BYTES:
+        raise Refusal(
+            ErrorType.INVOICE_LIMIT_REACHED,
+            f"invoice weighs {weight} bytes, the most one invoice carries: nothing more can be added",
         )
 
 

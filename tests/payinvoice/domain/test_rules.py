@@ -34,6 +34,7 @@ from payinvoice.contracts import (
 )
 from payinvoice.domain.errors import ErrorType, Refusal
 from payinvoice.domain.instalments import Instalment
+from payinvoice.domain.lines import Line, PricedLine
 from payinvoice.domain.status import FINAL, PAYABLE, InvoiceStatus
 from payinvoice.rules import ALLOWED, CHANGEABLE, CORRECTABLE, Action
 
@@ -622,3 +623,21 @@ def test_a_resend_beyond_the_most_one_invoice_takes_is_refused() -> None:
     code, _ = refusal(rules.check_resend, full, ResendReminderInput("upcoming"))
 
     assert code == ErrorType.INVOICE_LIMIT_REACHED
+
+
+def test_a_credit_note_on_an_invoice_that_weighs_the_most_it_carries_is_refused() -> None:
+    # Few credit notes, but of many long lines: the counts alone would let it grow past 2 MB.
+    line = PricedLine(Line("x" * 500, "1", 1, "0"), 1, 0)
+    heavy = [
+        CreditNote(f"cn{i}", f"CN-{i}", 1, "r", ISSUED, lines=[line] * 200) for i in range(12)
+    ]
+    full = view(total=10**9, credit_notes=heavy)
+
+    code, message = refusal(rules.check_credit_note, full, CreditNoteInput("cn_new", 1, "again"))
+
+    assert code == ErrorType.INVOICE_LIMIT_REACHED
+    assert "bytes, the most one invoice carries" in message
+
+
+def test_an_ordinary_invoice_is_not_weighed() -> None:
+    rules.check_weight(view(payments=[paid(1, f"p{i}") for i in range(50)]))  # no refusal
