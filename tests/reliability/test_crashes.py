@@ -131,7 +131,9 @@ async def test_a_worker_killed_mid_ladder_resumes_every_invoice_and_sends_each_r
 
     unpaid = [i for i in finals if i["status"] == "uncollectible"]
     expected = count + sum(len(i["reminders"]) for i in finals) + 1  # invoice emails, reminders, receipt
-    emails = check_emails_once(await settle_mail(mail, buyer["email"], expected))
+    # On a loaded machine an email can still be in flight at the kill: it comes back once its
+    # start-to-close timeout passed (found by a fresh-clone CI run: 14 of 15 after 30 s).
+    emails = check_emails_once(await settle_mail(mail, buyer["email"], expected, within=LOST_EMAIL_S))
     assert len(emails) == expected, sorted(emails)
     for invoice in unpaid:
         assert [r["stage"] for r in invoice["reminders"]] == LADDER_STAGES
@@ -242,7 +244,7 @@ async def test_the_dev_server_and_the_api_killed_and_restarted_lose_nothing(
         services.check_alive()
 
     expected = len(ids) + sum(len(i["reminders"]) for i in finals) + 1
-    emails = check_emails_once(await settle_mail(mail, buyer["email"], expected))
+    emails = check_emails_once(await settle_mail(mail, buyer["email"], expected, within=LOST_EMAIL_S))
     assert len(emails) == expected, sorted(emails)
     for invoice in finals[1:]:
         assert [r["stage"] for r in invoice["reminders"]] == LADDER_STAGES
