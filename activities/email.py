@@ -27,8 +27,10 @@ from payinvoice.documents import (
     credit_note_filename,
     document_for,
     pdf_filename,
+    receipt_filename,
     render_credit_note_pdf,
     render_pdf_if_changed,
+    render_receipt_pdf,
     warm_pdf_engine,
 )
 from payinvoice.domain.parties import EInvoiceFormat
@@ -101,9 +103,11 @@ async def send_notice_once(
         )
 
 
-# The emails that carry the invoice PDF; a credit note's email carries the credit note's PDF.
+# The emails that carry the invoice PDF; a credit note's email carries the credit note's PDF, and
+# the receipt (the invoice paid in full) the receipt's.
 PDF_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.REMINDER})
 CREDIT_NOTE_PDF_ATTACHED = frozenset({EmailKind.CREDIT_NOTE})
+RECEIPT_PDF_ATTACHED = frozenset({EmailKind.RECEIPT})
 # The emails that carry the document's e-invoice in the buyer's format (reminders do not).
 EINVOICE_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.CREDIT_NOTE})
 
@@ -154,6 +158,13 @@ async def _attach_credit_note_pdf(
     loop = asyncio.get_running_loop()
     pdf = await loop.run_in_executor(_pdf_processes(), render_credit_note_pdf, document, note.number)
     attach_pdf(message, pdf, credit_note_filename(note))
+
+
+async def _attach_receipt_pdf(message: EmailMessage, document: InvoiceDocument) -> None:
+    """The receipt PDF: the invoice's payments, refunds and what is left due, as it stands now."""
+    loop = asyncio.get_running_loop()
+    pdf = await loop.run_in_executor(_pdf_processes(), render_receipt_pdf, document)
+    attach_pdf(message, pdf, receipt_filename(document.invoice))
 
 
 async def _einvoice(
@@ -246,6 +257,8 @@ class EmailActivities:
         elif request.kind in CREDIT_NOTE_PDF_ATTACHED:
             if einvoice is None or einvoice.media_type != EINVOICE_PDF:
                 await _attach_credit_note_pdf(message, document, request.stage)
+        elif request.kind in RECEIPT_PDF_ATTACHED:
+            await _attach_receipt_pdf(message, document)
         if einvoice is not None:  # the ZUGFeRD PDF, or the XML beside the plain PDF
             maintype, subtype = einvoice.media_type.split("/")
             message.add_attachment(

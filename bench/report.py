@@ -92,8 +92,12 @@ def info_rows(result: dict[str, Any]) -> list[Row]:
         Row("aging report CSV ms", _get(result, "aging.csv_ms.median")),
         Row("aging query alone ms", _get(result, "aging.query_ms.median")),
         Row("invoice PDF CPU ms p95 (warm)", _get(result, "documents.pdf_cpu_ms_p95")),
+        Row("invoice PDF CPU ms: its data (Python)", _get(result, "documents.pdf_python_cpu_ms")),
+        Row("invoice PDF CPU ms: Typst alone", _get(result, "documents.pdf_typst_cpu_ms")),
         Row("invoice PDF CPU ms (cold: a fresh process's first)", _get(result, "documents.pdf_cpu_ms_cold")),
-    ]
+        # What the PDF's CPU costs at scale: the invoice emails still printing after the burst.
+        Row("invoice emails still printing after the burst", _get(result, "scale.invoice_emails_waiting")),
+    ]  # fmt: skip
     return rows
 
 

@@ -466,3 +466,74 @@ def render_archival_pdf(document: InvoiceDocument, credit_note: str | None = Non
         )
     assert isinstance(pdf, bytes)
     return pdf
+
+
+# The receipt: the invoice paid in full, printed by the same template when its receipt email goes
+# out, with the payments in a table of their own (`payments`, which invoices and credit notes do
+# not have: their PDFs are unchanged).
+
+
+def receipt_filename(invoice: InvoiceView) -> str:
+    return f"receipt-{invoice.number or invoice.invoice_id}.pdf"
+
+
+def receipt_pdf_data(document: InvoiceDocument) -> dict[str, Any]:
+    """Everything the receipt PDF shows: the invoice, what was paid (each payment, and what the
+    merchant marked paid out of band), refunded and is still due, in the buyer's language."""
+    invoice = document.invoice
+    locale = checked_locale(document.buyer.locale)
+    gettext = translations(locale)["gettext"]
+    currency = invoice.currency
+
+    def money(minor: int) -> str:
+        return format_money(minor, currency, locale)
+
+    def day(at: datetime) -> str:
+        return format_day(at.date().isoformat(), locale)
+
+    title = gettext("Receipt for invoice %(number)s") % {"number": invoice.number or ""}
+    facts = [
+        _fact(gettext("Invoice number"), invoice.number or ""),
+        _fact(gettext("Issue date"), format_day(invoice.issue_date, locale)),
+    ]
+    paid_at = [p.paid_at for p in invoice.payments] + [m.marked_at for m in invoice.marked_paid]
+    if paid_at:
+        facts.append(_fact(gettext("Paid on"), day(max(paid_at)), "strong"))
+    if invoice.payment_reference:
+        facts.append(_fact(gettext("Payment reference"), invoice.payment_reference, "mono"))
+
+    rows = [
+        (p.paid_at, [day(p.paid_at), p.method, p.payment_id, format_money(p.amount, p.currency, locale)])
+        for p in invoice.payments
+    ]
+    rows += [
+        (m.marked_at, [day(m.marked_at), gettext("Marked as paid"), m.reason, money(m.amount)])
+        for m in invoice.marked_paid
+    ]
+    payments = {
+        "header": [gettext(h) for h in ("Date", "Method", "Payment id or reference", "Amount")],
+        "rows": [row for _, row in sorted(rows, key=lambda at_row: at_row[0])],
+    }
+
+    refunded = sum(refund.amount for refund in invoice.refunds)
+    totals = [_fact(gettext("Total"), money(invoice.total), "grand")]
+    totals += [_fact(row.label, money(row.amount), row.kind) for row in adjustments(invoice, gettext, locale)]
+    totals.append(_fact(gettext("Paid"), money(invoice.amount_paid + refunded)))
+    if refunded:
+        totals.append(_fact(gettext("Refunded"), money(-refunded)))
+    if invoice.overpaid():
+        totals.append(_fact(gettext("Overpaid"), money(invoice.overpaid())))
+    totals.append(_fact(gettext("Amount due"), money(invoice.amount_due()), "grand"))
+
+    return {
+        "lang": locale, "title": title, "footer": f"{document.seller.account_holder} · {title}",
+        "parties": _parties(document, gettext("Received from"), gettext), "facts": facts,
+        "lines": None, "payments": payments if rows else None, "totals": totals,
+        "note": gettext("This invoice is paid. Thank you.") if invoice.amount_due() == 0 else None,
+        "transfer": None,
+    }
+
+
+def render_receipt_pdf(document: InvoiceDocument) -> bytes:
+    """The receipt PDF of the invoice; blocking, like `render_pdf`."""
+    return _print(_inputs(receipt_pdf_data(document)))

@@ -1,5 +1,6 @@
 """The email activity sends each (invoice, kind, stage) once, tells lasting refusals apart, and prints
-an invoice PDF only when the invoice shows something its archived PDF does not."""
+an invoice PDF only when the invoice shows something its archived PDF does not; a receipt carries
+the receipt PDF."""
 
 import asyncio
 import threading
@@ -19,9 +20,17 @@ from activities.email import EmailActivities, MailSettings
 from activities.issuing import IssuingActivities
 from dev.mailsink import MailSink, start_mail_sink
 from dev.ports import free_port
-from payinvoice.contracts import CreditNote, EmailKind, InvoiceView, SaveInvoiceInput, SendEmailInput
+from payinvoice.contracts import (
+    CreditNote,
+    EmailKind,
+    InvoiceView,
+    Payment,
+    SaveInvoiceInput,
+    SendEmailInput,
+)
 from payinvoice.db import models
 from payinvoice.documents import document_for, pdf_sha256
+from payinvoice.domain.status import InvoiceStatus
 from payinvoice.settings import Settings
 from tests.utils.pdf import pdf_text
 from tests.utils.rows import invoice_view, merchant_and_buyer
@@ -120,6 +129,31 @@ async def test_a_credit_note_email_carries_the_credit_notes_pdf(sessions, settin
     assert attachment.get_filename() == "CN-000001.pdf"
     text = pdf_text(attachment.get_content())
     assert "Credit note CN-000001" in text and "Amount credited 25.00 EUR" in text
+
+
+async def test_a_receipt_email_carries_the_receipt_pdf_with_the_payment_and_nothing_due(
+    sessions, settings, mail: MailSink
+) -> None:
+    merchant, buyer = await merchant_and_buyer(sessions)
+    view = invoice_view(merchant, buyer)
+    view.number, view.status, view.amount_paid = "INV-000003", InvoiceStatus.PAID, 11900
+    view.payments = [Payment("pay-rcpt-1", 11900, "EUR", datetime(2025, 3, 4, 10, 0, tzinfo=UTC), "card")]
+    await ActivityEnvironment().run(IssuingActivities(sessions).save_invoice, SaveInvoiceInput(view))
+    request = SendEmailInput(invoice_id=view.invoice_id, kind=EmailKind.RECEIPT)
+
+    result = await ActivityEnvironment().run(email_activities(sessions, settings).send_email, request)
+
+    assert result.delivered
+    [received] = mails_to(mail, buyer.email)
+    assert received["X-Payinvoice-Kind"] == "receipt"
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_filename() == "receipt-INV-000003.pdf"
+    text = pdf_text(attachment.get_content())
+    assert "Receipt for invoice INV-000003" in text and "Paid on 2025-03-04" in text
+    assert "2025-03-04 card pay-rcpt-1 119.00 EUR" in text
+    assert "Total 119.00 EUR" in text and "Amount due 0.00 EUR" in text
+    body = received.get_body(("plain",))
+    assert body is not None and "Your receipt is attached as a PDF." in body.get_content()
 
 
 async def test_the_invoice_email_archives_the_pdf_it_carries_with_the_hash_of_its_input(

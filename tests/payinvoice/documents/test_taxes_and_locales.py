@@ -4,12 +4,14 @@ catalogue translates every message the templates and the PDFs use."""
 import json
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from payinvoice import documents
 from payinvoice.adjustments import FEE_MESSAGES
+from payinvoice.contracts import MarkedPaid
 from payinvoice.documents import _ENV as DOCUMENTS_ENV
 from payinvoice.documents import STATUS_LABELS
 from payinvoice.domain.lines import Line, price_lines
@@ -24,7 +26,13 @@ from payinvoice.i18n import (
     format_rate,
     translations,
 )
-from tests.payinvoice.documents.test_fees_and_credit_notes import NOTE, charged_document, offering_document
+from tests.payinvoice.documents.test_fees_and_credit_notes import (
+    LATE_FEE,
+    NOTE,
+    charged_document,
+    offering_document,
+)
+from tests.payinvoice.documents.test_receipt_pdf import PAYMENTS, REFUND
 from tests.utils.documents import SELLER, make_document
 
 
@@ -92,8 +100,8 @@ def test_the_german_catalogue_translates_every_message_with_the_same_placeholder
 
 def test_the_german_catalogue_translates_every_message_the_pdfs_look_up(monkeypatch) -> None:
     """The PDFs translate in Python (payinvoice.documents), not in a Jinja2 template: every message
-    they look up, over invoices paid, unpaid with a discount on offer, without bank details, and a
-    credit note, is in the German catalogue."""
+    they look up, over invoices paid, unpaid with a discount on offer, without bank details, a
+    credit note, and a receipt (refunded, marked paid, overpaid), is in the German catalogue."""
     german = json.loads((CATALOGUES_DIR / "de.json").read_text(encoding="utf-8"))
     looked_up: set[str] = set()
 
@@ -113,6 +121,13 @@ def test_the_german_catalogue_translates_every_message_the_pdfs_look_up(monkeypa
     for document in (charged_document("de"), offering_document("de"), paid, no_bank):
         documents.invoice_pdf_data(document)
     documents.credit_note_pdf_data(make_document("de", credit_notes=[NOTE]), NOTE.number)
+    marked = MarkedPaid(1000, "Cheque", datetime(2025, 2, 5, tzinfo=UTC))
+    overpaid = make_document(  # 183.62 charged (with the fee), 193.62 paid
+        "de", status="paid", amount_paid=19362, payments=PAYMENTS, refunds=[REFUND], marked_paid=[marked],
+        fees=[LATE_FEE],
+    )
+    assert overpaid.invoice.overpaid() == 1000
+    documents.receipt_pdf_data(overpaid)
 
     assert len(looked_up) > 30
     assert sorted(looked_up - set(german)) == []
