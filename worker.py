@@ -13,7 +13,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.balances import BalanceActivities
 from activities.credit import CreditActivities
-from activities.email import EmailActivities, MailSettings
+from activities.email import EmailActivities, MailSettings, stop_renderer
 from activities.issuing import IssuingActivities
 from activities.notices import NoticeActivities
 from activities.scoring import ScoringActivities
@@ -169,6 +169,7 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    stop_renderer()
     # The SDK can abort in interpreter teardown after all work is done (sdk-python#300):
     # leave with the real status once everything is closed.
     os._exit(0)

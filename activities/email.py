@@ -4,7 +4,9 @@ import asyncio
 import functools
 import gc
 import multiprocessing
+import multiprocessing.util
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -113,6 +115,9 @@ EINVOICE_ATTACHED = frozenset({EmailKind.INVOICE, EmailKind.CREDIT_NOTE})
 
 
 def _start_renderer(parent: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the worker stops this process itself
+    # (or it follows its parent out), without a KeyboardInterrupt traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # No lower priority: at `nice` 10 a busy machine starved it, and emails (reminders too) fell
     # minutes behind (docs/performance.md).
     threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="exit-with-worker").start()
@@ -140,6 +145,15 @@ def _pdf_processes() -> ProcessPoolExecutor:
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_renderer,
         initargs=(os.getpid(),),
     )
+
+
+def stop_renderer() -> None:
+    """What the interpreter's exit would do for the rendering process, which the worker's
+    `os._exit` skips: shut its pool down and release its queues' semaphores (else
+    multiprocessing's resource tracker reports them as leaked at Ctrl-C)."""
+    if _pdf_processes.cache_info().currsize:  # started by a first email
+        _pdf_processes().shutdown(cancel_futures=True)
+    multiprocessing.util._exit_function()  # pyright: ignore[reportAttributeAccessIssue]  # not in typeshed
 
 
 async def _render_email(**fields: Any) -> EmailMessage:
@@ -248,7 +262,8 @@ class EmailActivities:
             buyer=Recipient(buyer.name, buyer.email), merchant_name=merchant.name,
             mail_from=self._mail.mail_from, public_url=self._mail.public_url,
             message_id=msg_id, sent_at=models.utcnow(), reminder=request.reminder, tone=request.tone,
-            locale=document.buyer.locale, hosted_url=document.hosted_url,
+            locale=document.buyer.locale, hosted_url=document.hosted_url, seller=document.seller,
+            bill_to=document.buyer,
         )
         einvoice = await _einvoice(request, document, merchant, buyer, bank)
         if request.kind in PDF_ATTACHED:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.request_guard import RequestGuardMiddleware, RequestIdMiddleware
 from api.routes import (
+    api_docs,
     balances,
     bank_details,
     buyers,
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Pay by invoice: credit decision at checkout, one durable workflow per invoice.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc with their assets served locally: api_docs.install below
+        redoc_url=None,
     )
     app.state.settings = settings
     # The read-model gauges of /metrics, read at most once per interval however often scraped.
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     codec_server.install(app, settings.codec_cors_origins)  # /codec/*, with CORS for the Temporal UI only
+    api_docs.install(app)
 
     return app
 

@@ -1,8 +1,13 @@
 """`make run`: the whole service on one machine.
 
-Starts the Temporal dev server with its UI (state in .data/temporal.db), migrates the SQLite
-database, runs a local SMTP sink (messages kept in .data/mail/), the worker and the API, creates a
-demo merchant and buyer once, prints where everything is, and stops it all on Ctrl-C.
+Starts the Temporal dev server with its UI (state in .data/temporal.db, its log in
+.data/temporal.log), migrates the SQLite database, runs a local SMTP sink (messages kept in
+.data/mail/), the worker and the API, creates a demo merchant and buyer once, writes the demo's
+shell variables to .data/demo.env, prints where everything is, and stops it all on Ctrl-C.
+
+The children run in process groups of their own, so the terminal's Ctrl-C reaches this process
+alone, which then stops them in order (the API, the worker, Temporal last): nothing is cut off
+mid-call and no child prints its own interrupt.
 """
 
 import base64
@@ -10,6 +15,7 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -24,6 +30,8 @@ from alembic import command
 from alembic.config import Config
 
 from dev.mailsink import MailSink, start_mail_sink
+from dev.ports import free_port
+from dev.temporal_ui import UPSTREAM_VARIABLE
 from payinvoice.codec import Keyring, parse_key
 from payinvoice.search import dev_server_args
 from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
@@ -61,6 +69,25 @@ def _environment() -> dict[str, str]:
         "encryption_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
     ))  # fmt: skip
     return env
+
+
+def temporal_command(ui_port: int) -> list[str]:
+    """The dev server of `make run`. Its UI listens on `ui_port`, behind dev/temporal_ui.py (on
+    TEMPORAL_UI_PORT), which turns on the codec's "include cross-origin credentials"."""
+    return [
+        temporal_cli(), "server", "start-dev", "--db-filename", str(DATA / "temporal.db"),
+        "--port", str(TEMPORAL_PORT), "--ui-ip", "127.0.0.1", "--ui-port", str(ui_port),
+        "--log-level", "warn", "--ui-codec-endpoint", f"http://localhost:{API_PORT}/codec",
+        *DEV_SERVER_ARGS, *dev_server_args(),
+    ]  # fmt: skip
+
+
+def temporal_ui_command() -> list[str]:
+    """The UI's proxy (dev/temporal_ui.py) on TEMPORAL_UI_PORT; its upstream in the environment."""
+    return [
+        sys.executable, "-m", "uvicorn", "--factory", "dev.temporal_ui:from_environment",
+        "--host", "127.0.0.1", "--port", str(TEMPORAL_UI_PORT), "--log-level", "warning",
+    ]  # fmt: skip
 
 
 def _wait_for_port(port: int, what: str, timeout: float = 60) -> None:
@@ -103,7 +130,24 @@ def _demo(admin_key: str) -> dict[str, str]:
     return demo
 
 
-def _banner(demo: dict[str, str], day_seconds: str) -> str:
+def demo_env(demo: dict[str, str]) -> str:
+    """The shell variables the README's "Try it" uses: `source .data/demo.env`."""
+    return (
+        f"export API=http://localhost:{API_PORT}\n"
+        f"export KEY={shlex.quote(demo['api_key'])}\n"
+        f"export BUYER={shlex.quote(demo['buyer_id'])}\n"
+        f"export ADMIN_KEY=$(cat {shlex.quote(str(DATA / 'admin_key'))})\n"
+    )
+
+
+def _write_demo_env(demo: dict[str, str]) -> Path:
+    path = DATA / "demo.env"
+    path.write_text(demo_env(demo))
+    path.chmod(0o600)
+    return path
+
+
+def _banner(demo: dict[str, str], day_seconds: str, env_file: Path) -> str:
     body = json.dumps({
         "order_id": "demo-order-1", "buyer_id": demo["buyer_id"], "currency": "EUR",
         "lines": [{"description": "Pallet of widgets", "quantity": "3", "unit_price": "120.00",
@@ -117,13 +161,15 @@ payinvoice is running.
   Mail sink      smtp://127.0.0.1:{SMTP_PORT}   (messages in {DATA / 'mail'})
   Metrics        curl -H "Authorization: Bearer $(cat {DATA / 'admin_key'})" \\
                    http://localhost:{API_PORT}/metrics   (or PAYINVOICE_METRICS_TOKEN, for Prometheus)
-  Demo API key   {demo['api_key']}
+  Demo API key   {demo['api_key']}   ($KEY, $BUYER and $API in {env_file})
   One day lasts  {day_seconds} s
+  Temporal log   {DATA / 'temporal.log'}
 
-Try a checkout:
+Try a checkout (in another terminal):
   curl -s -X POST http://localhost:{API_PORT}/v1/invoices \\
     -H 'Authorization: Bearer {demo['api_key']}' -H 'Content-Type: application/json' \\
     -d '{body}'
+or, for the README's "Try it":  source {env_file}
 
 Ctrl-C stops everything.
 """
@@ -144,13 +190,20 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     sink = start_mail_sink(MailSink(DATA / "mail"), port=SMTP_PORT)
+    # Every child in a process group of its own (process_group=0): Ctrl-C reaches this process
+    # only, and the `finally` below stops the children one by one, Temporal last.
+    temporal_log = (DATA / "temporal.log").open("ab")
     try:
-        children.append(subprocess.Popen([
-            temporal_cli(), "server", "start-dev", "--db-filename", str(DATA / "temporal.db"),
-            "--port", str(TEMPORAL_PORT), "--ui-port", str(TEMPORAL_UI_PORT), "--log-level", "warn",
-            "--ui-codec-endpoint", f"http://localhost:{API_PORT}/codec",
-            *DEV_SERVER_ARGS, *dev_server_args(),
-        ], cwd=ROOT))  # fmt: skip
+        ui_port = free_port()
+        # The dev server's chatter (and its dial errors while it stops) goes to .data/temporal.log.
+        children.append(subprocess.Popen(
+            temporal_command(ui_port), stdout=temporal_log, stderr=subprocess.STDOUT,
+            cwd=ROOT, process_group=0,
+        ))  # fmt: skip
+        children.append(subprocess.Popen(
+            temporal_ui_command(), env={**env, UPSTREAM_VARIABLE: f"http://127.0.0.1:{ui_port}"},
+            cwd=ROOT, process_group=0,
+        ))  # fmt: skip
         _wait_for_port(TEMPORAL_PORT, "Temporal")
         config = Config(str(ROOT / "alembic.ini"))
         config.attributes["database_url"] = env["PAYINVOICE_DATABASE_URL"]
@@ -158,26 +211,29 @@ def main() -> int:
         key = parse_key(env["PAYINVOICE_ENCRYPTION_KEY"], setting="PAYINVOICE_ENCRYPTION_KEY")
         config.attributes["keyring"] = Keyring.from_keys(key, [])
         command.upgrade(config, "head")
-        children.append(subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env))
+        children.append(subprocess.Popen([sys.executable, "worker.py"], env=env, cwd=ROOT, process_group=0))
         children.append(subprocess.Popen([
             sys.executable, "-m", "uvicorn", "api.app:app", "--port", str(API_PORT),
             "--log-level", "warning",
-        ], cwd=ROOT, env=env))  # fmt: skip
+        ], env=env, cwd=ROOT, process_group=0))  # fmt: skip
         _wait_for_port(API_PORT, "API")
-        print(_banner(_demo(env["PAYINVOICE_ADMIN_KEY"]), env["PAYINVOICE_DAY_SECONDS"]), flush=True)
+        _wait_for_port(TEMPORAL_UI_PORT, "Temporal UI")
+        demo = _demo(env["PAYINVOICE_ADMIN_KEY"])
+        print(_banner(demo, env["PAYINVOICE_DAY_SECONDS"], _write_demo_env(demo)), flush=True)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
         return 0 if stopping else 1
     finally:
-        for child in reversed(children):
+        for child in reversed(children):  # the API, the worker, the UI, then Temporal they call
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in reversed(children):
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
         sink.stop()
+        temporal_log.close()
         print("payinvoice stopped.", flush=True)
 
 

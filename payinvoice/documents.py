@@ -20,12 +20,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from payinvoice.adjustments import Gettext, adjustments, discount_offer, find_credit_note
 from payinvoice.contracts import CreditNote, InvoiceView
 from payinvoice.db import models
+from payinvoice.domain.identifiers import grouped_iban
 from payinvoice.domain.lines import PricedLine
+from payinvoice.domain.parties import Company, PostalAddress
 from payinvoice.domain.status import InvoiceStatus
 from payinvoice.domain.taxes import taxes_by_rate
 from payinvoice.epc import EpcError, SepaTransfer, epc_payload, qr_svg, qr_svg_data_uri
 from payinvoice.i18n import (
     checked_locale,
+    format_country,
     format_day,
     format_money,
     format_number,
@@ -42,15 +45,22 @@ PAYABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.OVERDUE, InvoiceStatus.UN
 
 @dataclass(frozen=True)
 class Seller:
+    """The seller as the invoice states it (Art. 226 of Directive 2006/112/EC, § 14 UStG): its full
+    name and address, and its VAT id or tax number, from the company settings when set; and the
+    account the invoice is paid to, with its holder (`account_name`) when it differs."""
+
     name: str
     legal_name: str | None = None
-    address: str | None = None
+    address: str | None = None  # lines, as printed
     iban: str | None = None
     bic: str | None = None
+    vat_id: str | None = None
+    tax_number: str | None = None
+    account_name: str | None = None
 
     @property
     def account_holder(self) -> str:
-        return self.legal_name or self.name
+        return self.account_name or self.legal_name or self.name
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class BuyerParty:
     name: str
     email: str
     locale: str = "en"
+    address: str | None = None  # lines, as printed
+    vat_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,22 +91,60 @@ def document_for(
     """The invoice with its seller and buyer, shown as at `now` (default: the moment it is
     rendered). The bank details are those frozen on the invoice at issue (`bank`); an invoice
     issued before they were frozen shows the merchant's in force now. Interest up to then is the
-    caller's: see payinvoice.late_charges.as_of."""
-    if bank is None:
+    caller's: see payinvoice.late_charges.as_of.
+
+    The seller's name, address and VAT id or tax number are its company settings' when it has
+    them (`merchant.company`), else the legal name and address of its bank details; the buyer's
+    postal address and VAT id are the buyer's own, when set."""
+    locale = checked_locale(buyer.locale)
+    iban, bic = (merchant.iban, merchant.bic) if bank is None else (bank.iban, bank.bic)
+    holder = (bank.account_holder if bank is not None else None) or merchant.legal_name
+    company = Company.from_document(merchant.company) if merchant.company else None
+    if company is None:
         seller = Seller(
-            name=merchant.name, legal_name=merchant.legal_name, address=merchant.address,
-            iban=merchant.iban, bic=merchant.bic,
+            name=merchant.name, legal_name=holder, address=merchant.address, iban=iban, bic=bic,
+            account_name=holder,
         )
     else:
         seller = Seller(
-            name=merchant.name, legal_name=bank.account_holder or merchant.legal_name,
-            address=merchant.address, iban=bank.iban, bic=bank.bic,
+            name=merchant.name, legal_name=company.legal_name, address=address_text(company.address, locale),
+            iban=iban, bic=bic, vat_id=company.vat_id, tax_number=company.tax_number, account_name=holder,
         )
+    address = PostalAddress.from_document(buyer.address) if buyer.address else None
+    party = BuyerParty(
+        name=buyer.name, email=buyer.email, locale=locale,
+        address=address_text(address, locale) if address else None, vat_id=buyer.vat_id,
+    )
     return InvoiceDocument(
-        invoice=invoice, seller=seller,
-        buyer=BuyerParty(name=buyer.name, email=buyer.email, locale=checked_locale(buyer.locale)),
+        invoice=invoice, seller=seller, buyer=party,
         hosted_url=hosted_invoice_url(public_url, invoice.hosted_token), at=now,
     )
+
+
+def address_text(address: PostalAddress, locale: str) -> str:
+    """A postal address as printed, one line each: street, second line, postcode and city, and the
+    country's name in the buyer's language."""
+    lines = [address.line1, address.line2 or "", f"{address.postcode} {address.city}"]
+    lines.append(format_country(address.country, locale))
+    return "\n".join(line for line in lines if line.strip())
+
+
+def seller_ids(seller: Seller, gettext: Gettext) -> list[str]:
+    """The seller's VAT id and tax number as printed under its address ("VAT ID: DE…")."""
+    ids = []
+    if seller.vat_id:
+        ids.append(gettext("VAT ID: %(id)s") % {"id": seller.vat_id})
+    if seller.tax_number:
+        ids.append(gettext("Tax number: %(number)s") % {"number": seller.tax_number})
+    return ids
+
+
+def buyer_lines(buyer: BuyerParty, gettext: Gettext) -> list[str]:
+    """Under the buyer's name: its postal address, its VAT id and its email address."""
+    lines = (buyer.address or "").splitlines()
+    if buyer.vat_id:
+        lines.append(gettext("VAT ID: %(id)s") % {"id": buyer.vat_id})
+    return [*lines, buyer.email]
 
 
 def hosted_invoice_url(public_url: str, token: str | None) -> str | None:
@@ -158,12 +208,16 @@ def context(document: InvoiceDocument) -> dict[str, Any]:
     payload = epc_for(document)
     locale = checked_locale(document.buyer.locale)
     messages = translations(locale)
+    gettext = messages["gettext"]
     return {
         **messages,
         "statuses": {str(status): messages["gettext"](label) for status, label in STATUS_LABELS.items()},
         "invoice": invoice,
         "seller": document.seller,
+        "seller_ids": seller_ids(document.seller, gettext),
         "buyer": document.buyer,
+        "buyer_lines": buyer_lines(document.buyer, gettext),
+        "exemption": lambda item: exemption_text(item, gettext),
         "currency": invoice.currency,
         "amount_due": invoice.amount_due(),
         # Below the lines and the totals: fees, credit notes and a discount taken (signed).
@@ -223,9 +277,10 @@ def _parties(document: InvoiceDocument, buyer_label: str, gettext: Gettext) -> l
     seller, buyer = document.seller, document.buyer
     seller_lines = [seller.name] if seller.legal_name and seller.legal_name != seller.name else []
     seller_lines += (seller.address or "").splitlines()
+    seller_lines += seller_ids(seller, gettext)
     return [
         _party(gettext("From"), seller.legal_name or seller.name, seller_lines),
-        _party(buyer_label, buyer.name, [buyer.email]),
+        _party(buyer_label, buyer.name, buyer_lines(buyer, gettext)),
     ]
 
 
@@ -233,12 +288,28 @@ def _fact(label: str, value: str, style: str = "") -> dict[str, str]:
     return {"label": label, "value": value, "style": style}
 
 
+def exemption_text(item: PricedLine, gettext: Gettext) -> str | None:
+    """A line's VAT exemption reason (reverse charge, intra-community supply...) as printed under
+    its description: the default reasons translated, a merchant's own as typed."""
+    reason = item.line.exemption_reason
+    return gettext(reason) if reason else None
+
+
+def _description(item: PricedLine, gettext: Gettext) -> str:
+    reason = exemption_text(item, gettext)
+    return f"{item.line.description}\n{reason}" if reason else item.line.description
+
+
+# The lines' columns, one name for the line's amount in the PDF, the page and the emails.
+LINE_HEADER = ("Description", "Quantity", "Unit price", "Tax rate", "Amount")
+
+
 def _lines(lines: list[PricedLine], currency: str, locale: str, gettext: Gettext) -> dict[str, Any]:
     return {
-        "header": [gettext(h) for h in ("Description", "Quantity", "Unit price", "Tax rate", "Net amount")],
+        "header": [gettext(h) for h in LINE_HEADER],
         "rows": [
             [
-                item.line.description, format_number(item.line.quantity, locale),
+                _description(item, gettext), format_number(item.line.quantity, locale),
                 format_money(item.line.unit_price, currency, locale), format_rate(item.line.tax_rate, locale),
                 format_money(item.line_total, currency, locale),
             ]
@@ -276,6 +347,9 @@ def invoice_pdf_data(document: InvoiceDocument) -> dict[str, Any]:
         facts.append(_fact(gettext("Purchase order"), invoice.purchase_order))
     facts += [
         _fact(gettext("Issue date"), format_day(invoice.issue_date, locale)),
+        # The date of supply (§ 14 (4) no. 6 UStG, Art. 226 (7)): checkout takes no delivery
+        # date nor service period, so it is the issue date, stated as such.
+        _fact(gettext("Date of supply"), format_day(invoice.issue_date, locale)),
         _fact(gettext("Due date"), format_day(invoice.due_date, locale), "strong"),
         _fact(gettext("Terms"), gettext("Net %(days)s days") % {"days": invoice.payment_terms_days}),
     ]
@@ -305,28 +379,29 @@ def invoice_pdf_data(document: InvoiceDocument) -> dict[str, Any]:
 
 def _transfer(document: InvoiceDocument, locale: str, gettext: Gettext) -> dict[str, Any]:
     """How to pay: what and by when, the discount on offer, the account and, on EUR invoices,
-    the EPC QR code (as SVG text)."""
+    the EPC QR code (as SVG text). A paid invoice says so instead, without the account."""
     invoice, seller = document.invoice, document.seller
-    paid = invoice.status == InvoiceStatus.PAID
-    paragraphs: list[dict[str, str]] = []
-    if paid:
-        paragraphs.append({"text": gettext("This invoice is paid. Thank you."), "style": ""})
-    else:
-        please = gettext("Please transfer %(amount)s by %(due)s, quoting the payment reference.") % {
-            "amount": format_money(invoice.amount_due(), invoice.currency, locale),
-            "due": format_day(invoice.due_date, locale),
+    if invoice.status == InvoiceStatus.PAID:
+        return {
+            "title": gettext("Paid"),
+            "paragraphs": [{"text": gettext("This invoice is paid. Thank you."), "style": ""}],
+            "details": [], "qr": None, "qr_alt": "", "qr_caption": "", "contact": None,
         }
-        paragraphs.append({"text": please, "style": ""})
-        offer = discount_offer(invoice, locale, document.at or datetime.now(UTC))
-        if offer:
-            discount = gettext("%(rate)s discount if paid by %(deadline)s: %(amount)s") % {
-                "rate": offer.rate, "deadline": offer.deadline,
-                "amount": format_money(offer.amount, invoice.currency, locale),
-            }
-            paragraphs.append({"text": discount, "style": "offer"})
+    please = gettext("Please transfer %(amount)s by %(due)s, quoting the payment reference.") % {
+        "amount": format_money(invoice.amount_due(), invoice.currency, locale),
+        "due": format_day(invoice.due_date, locale),
+    }
+    paragraphs = [{"text": please, "style": ""}]
+    offer = discount_offer(invoice, locale, document.at or datetime.now(UTC))
+    if offer:
+        discount = gettext("%(rate)s discount if paid by %(deadline)s: %(amount)s") % {
+            "rate": offer.rate, "deadline": offer.deadline,
+            "amount": format_money(offer.amount, invoice.currency, locale),
+        }
+        paragraphs.append({"text": discount, "style": "offer"})
     details = [_fact(gettext("Account holder"), seller.account_holder)]
     if seller.iban:
-        details.append(_fact("IBAN", seller.iban, "mono"))
+        details.append(_fact("IBAN", grouped_iban(seller.iban), "mono"))
     if seller.bic:
         details.append(_fact("BIC", seller.bic, "mono"))
     if invoice.payment_reference:
@@ -337,7 +412,7 @@ def _transfer(document: InvoiceDocument, locale: str, gettext: Gettext) -> dict[
         "qr": qr_svg(payload) if payload else None,
         "qr_alt": gettext("EPC QR code for the transfer"),
         "qr_caption": gettext("Scan with your banking app (GiroCode)"),
-        "contact": None if seller.iban or paid else gettext("Please contact us for our bank details."),
+        "contact": None if seller.iban else gettext("Please contact us for our bank details."),
     }
 
 

@@ -20,6 +20,7 @@ from jinja2.runtime import Context
 
 from payinvoice.adjustments import adjustments, discount_offer, find_credit_note, stage_fees
 from payinvoice.contracts import EmailKind, InvoiceView
+from payinvoice.documents import BuyerParty, Seller, buyer_lines, exemption_text, seller_ids
 from payinvoice.domain.dunning import tone_of
 from payinvoice.domain.instalments import Instalment, split_label
 from payinvoice.domain.schedule import DEFAULT_LADDER, ReminderStage
@@ -129,15 +130,22 @@ def render_email(
     *, kind: EmailKind, stage: str | None, invoice: InvoiceView, buyer: Recipient,
     merchant_name: str, mail_from: str, public_url: str, message_id: str, sent_at: datetime,
     reminder: ReminderStage | None = None, tone: str | None = None, locale: str = DEFAULT_LOCALE,
-    hosted_url: str | None = None, instalment: Instalment | None = None,
+    hosted_url: str | None = None, instalment: Instalment | None = None, seller: Seller | None = None,
+    bill_to: BuyerParty | None = None,
 ) -> EmailMessage:
     """`reminder` is the invoice's frozen ladder stage and `tone` its place in the escalation;
     `locale` the buyer's language and `hosted_url` the invoice's hosted page, linked when given.
     A credit note's email names its credit note's number in `stage` (LookupError if the invoice
     does not have it). A reminder of an instalment plan names its instalment (`instalment`, or
-    the one its stage label names) and that instalment's due date."""
+    the one its stage label names) and that instalment's due date. `seller` and `bill_to` are the
+    parties as the invoice states them (payinvoice.documents.document_for): the invoice email
+    names them with their addresses and tax ids, and the account to pay to; without them, the
+    merchant's and the buyer's names alone."""
     messages = translations(locale)
     locale = messages["locale"]
+    gettext = messages["gettext"]
+    seller = seller or Seller(name=merchant_name)
+    bill_to = bill_to or BuyerParty(name=buyer.name, email=buyer.email, locale=locale)
     credit_note = find_credit_note(invoice, stage) if kind == EmailKind.CREDIT_NOTE else None
     credit_note_date = credit_note.issued_at.date().isoformat() if credit_note else None
     context: dict[str, Any] = {
@@ -145,6 +153,13 @@ def render_email(
         "number": invoice.number or "",
         "due": format_day(invoice.due_date, locale),
         "issued": format_day(invoice.issue_date, locale),
+        # Checkout takes no delivery date nor service period: the supply is dated on the issue date.
+        "supplied": format_day(invoice.issue_date, locale),
+        "seller": seller,
+        "seller_ids": seller_ids(seller, gettext),
+        "bill_to": bill_to,
+        "buyer_lines": buyer_lines(bill_to, gettext),
+        "exemption": lambda item: exemption_text(item, gettext),
         "hosted_url": hosted_url,
         "invoice": invoice,
         "stage": stage,

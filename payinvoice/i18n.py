@@ -14,9 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, format_decimal
 
+from payinvoice.domain.identifiers import grouped_iban
 from payinvoice.domain.money import exponent, from_minor
 
 LOCALES = ("en", "de")
@@ -64,6 +66,12 @@ def format_rate(value: str, locale: str) -> str:
     return f"{format_number(value, locale)}{sep}%"
 
 
+def format_country(code: str, locale: str) -> str:
+    """A country's name in the buyer's language ("DE": "Germany", "Deutschland"); the code itself
+    where CLDR has no name for it."""
+    return Locale.parse(checked_locale(locale)).territories.get(code.upper(), code)
+
+
 @cache
 def catalogue(locale: str) -> dict[str, str]:
     """English message → translation; empty for English."""
@@ -86,8 +94,10 @@ def translations(locale: str) -> dict[str, Any]:
 
 
 def install_filters(env: Any) -> None:
-    """Locale-aware filters: `money(currency, locale)`, `day(locale)`, `number(locale)`, `rate(locale)`."""
+    """Locale-aware filters: `money(currency, locale)`, `day(locale)`, `number(locale)`, `rate(locale)`;
+    and `iban`, an IBAN grouped in fours for people to read."""
     env.filters["lmoney"] = format_money
     env.filters["day"] = format_day
     env.filters["number"] = format_number
     env.filters["rate"] = format_rate
+    env.filters["iban"] = grouped_iban

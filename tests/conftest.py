@@ -260,6 +260,16 @@ def mail(mail_sink: tuple[MailSink, int]) -> MailSink:
 _exit_status = 0
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # One line saying what this run did not test (its skipped tests list their reasons: -rs).
+    if "postgresql" not in _database_params():
+        terminalreporter.write_line(
+            "PostgreSQL half left out: PAYINVOICE_TEST_DATABASE_URL is unset. To run it too: "
+            "PAYINVOICE_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test make test",
+            yellow=True,
+        )
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _exit_status
     _exit_status = int(exitstatus)

@@ -717,11 +717,13 @@ class InvoiceWorkflow:
 
     def _may_continue_as_new(self) -> bool:
         """Temporal suggests a new run (the history grew long: thousands of partial payments or
-        changes) and nothing is in flight: no handler, no email, no step under the lock."""
+        changes) and nothing is in flight: no handler, no step under the lock. An email being
+        sent does not hold it up (SMTP may be down for days while payments keep coming): the
+        outbox goes over with the state, and the next run sends its first email again, which the
+        email log by Message-ID turns into a no-op if the abandoned attempt delivered it."""
         return (
             workflow.info().is_continue_as_new_suggested()
             and workflow.all_handlers_finished()
-            and self._mailer.idle()
             and not self._lock.locked()
         )
 

@@ -31,7 +31,6 @@ class Mailer:
         self._effects = effects
         self._lock = lock
         self._closing = False
-        self._sending = False
 
     def posts(self) -> bool:
         """Whether this run posts its emails to the loop: runs that sent emails inline before
@@ -55,7 +54,6 @@ class Mailer:
             if not outbox:
                 return
             email = outbox[0]
-            self._sending = True
             skipped = self._stale(email)
             delivered = not skipped and await self._effects.send(
                 email.kind, email.reminder, email.resend, email.stage
@@ -65,11 +63,6 @@ class Mailer:
                 if self._record(email, delivered, skipped):
                     await self._effects.save()
             email.done = True
-            self._sending = False
-
-    def idle(self) -> bool:
-        """Nothing posted, nothing being sent: the run may hand over to the next one."""
-        return not self._sending and not self._state.outbox
 
     async def close(self) -> None:
         """Wait until everything posted is sent, then end the loop."""

@@ -10,7 +10,9 @@ Only authorised staff decode. Scripts and the CLI send `Authorization: Bearer <a
 browser cannot add that header to the Temporal UI's calls, so staff sign in once at
 `/codec/login` with the admin key. That sets an HttpOnly, SameSite=Lax session cookie: a MAC of
 its expiry under the admin key, so no session is stored and changing the key ends every session.
-The UI sends the cookie when its codec setting "Include cross-origin credentials" is on.
+The UI sends the cookie when its codec setting "Include cross-origin credentials" is on: the
+temporalio/ui image takes TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true (docker-compose.yml), and the
+UI of `make run` gets it from dev/temporal_ui.py, since `temporal server start-dev` has no option.
 """
 
 import hashlib
@@ -105,8 +107,13 @@ async def login(request: Request, settings: SettingsDep) -> Response:
 @login_router.get("/login/done")
 async def login_done() -> HTMLResponse:
     return HTMLResponse(
-        "<!doctype html><title>Signed in</title><p>Signed in. The Temporal UI now decodes payloads "
-        "for this browser (codec setting: include cross-origin credentials).</p>"
+        f"<!doctype html><title>Signed in</title><p>Signed in for this browser, for "
+        f"{SESSION_SECONDS // 3600} hours.</p>"
+        "<p>A Temporal UI whose codec endpoint is this server's <code>/codec</code>, with cross-origin "
+        "credentials included, now shows payloads decrypted: reload its page. The UI of "
+        "<code>make run</code> and the one in <code>docker-compose.yml</code> are set up so; "
+        "any other needs both in its codec settings (or TEMPORAL_CODEC_ENDPOINT and "
+        "TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true), and its origin in PAYINVOICE_CODEC_CORS_ORIGINS.</p>"
     )
 
 _BODY = {

@@ -42,3 +42,10 @@ def masked_iban(value: str | None) -> str | None:
     if value is None:
         return None
     return f"{value[:4]} …{value[-4:]}" if len(value) > 8 else "…" + value[-4:]
+
+
+def grouped_iban(value: str) -> str:
+    """An IBAN as people read it: in groups of four ("DE89 3704 0044 0532 0130 00"). Only where it
+    is printed for people: the EPC QR payload and the e-invoices carry the compact form."""
+    compact = "".join(value.split())
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))

@@ -276,7 +276,7 @@ def test_invoice_email_lists_fees_credit_notes_and_the_discount_below_the_unchan
         "Early-payment discount: -5.00 EUR\n"
         "Amount due: 143.75 EUR\n"
     ) in text
-    assert "Line total: 25.00 EUR" in text  # the original lines as they were
+    assert "Amount:     25.00 EUR" in text  # the original lines as they were
     for expected in ("Late fee (overdue_1)", "Credit note CN-000001 (Damaged widget)", "-20.00 EUR"):
         assert expected in html
     assert html.index("Blue widget") < html.index("Late fee (overdue_1)") < html.index("143.75 EUR")

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from payinvoice.contracts import CreditNote, EmailKind, Fee, FeeKind, InvoiceView
+from payinvoice.documents import BuyerParty, Seller
 from payinvoice.domain.lines import Line, PricedLine, price_lines
 from payinvoice.emails import Recipient, render_email
 
@@ -66,6 +67,8 @@ def render(
     buyer: Recipient = BUYER,
     merchant_name: str = "Widgets GmbH",
     locale: str = "en",
+    seller: Seller | None = None,
+    bill_to: BuyerParty | None = None,
 ) -> EmailMessage:
     return render_email(
         kind=kind,
@@ -78,6 +81,8 @@ def render(
         message_id="<x@y>",
         sent_at=SENT_AT,
         locale=locale,
+        seller=seller,
+        bill_to=bill_to,
     )
 
 

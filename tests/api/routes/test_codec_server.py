@@ -84,6 +84,21 @@ async def test_the_temporal_ui_origin_may_call_the_codec_from_the_browser(api_fa
     assert "access-control-allow-origin" not in elsewhere.headers
 
 
+async def test_the_ui_decodes_with_the_session_cookie_alone_from_its_origin(api_factory) -> None:
+    """What the Temporal UI sends after the sign-in: the cookie (credentials: include), no header."""
+    async with api_factory(encryption_key=_key(), codec_cors_origins=UI_ORIGIN) as api:
+        await api.post("/codec/login", data={"key": ADMIN_KEY})
+        browser = {"Origin": UI_ORIGIN, "X-Namespace": "default"}
+        decoded = await api.post("/codec/decode", json=EMPTY, headers=browser)
+        done = await api.get("/codec/login/done")
+
+    assert decoded.status_code == 200
+    assert decoded.headers["access-control-allow-origin"] == UI_ORIGIN  # exact: never "*" with credentials
+    assert decoded.headers["access-control-allow-credentials"] == "true"
+    assert "cross-origin credentials" in done.text
+    assert "now decodes payloads for this browser" not in done.text
+
+
 async def test_the_codec_routes_are_documented_but_login_is_not(api: httpx.AsyncClient) -> None:
     paths = (await api.get("/openapi.json")).json()["paths"]
 

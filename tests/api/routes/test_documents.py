@@ -66,7 +66,7 @@ async def test_the_invoice_json_links_its_pdf_and_hosted_page(api: httpx.AsyncCl
     response = await eventually(page)
     assert response.headers["cache-control"] == "no-store"
     assert "119.00 EUR" in response.text and invoice["payment_reference"] in response.text
-    assert "DE89370400440532013000" in response.text and "data:image/svg+xml" in response.text
+    assert "DE89 3704 0044 0532 0130 00" in response.text and "data:image/svg+xml" in response.text
 
     other = await create_merchant(api, "Other GmbH")
     assert (await api.get(f"/v1/invoices/{invoice['id']}/pdf", headers=auth(other))).status_code == 404
@@ -98,3 +98,37 @@ async def test_the_pdf_endpoint_and_the_invoice_email_carry_the_pdf(api: httpx.A
 
 async def _async(value):
     return value
+
+
+COMPANY = {
+    "legal_name": "Widgets Handels GmbH",
+    "address": {"line1": "Hauptstraße 1", "postcode": "10115", "city": "Berlin", "country": "DE"},
+    "vat_id": "DE136695976",
+    "contact": {"name": "Erika Muster", "phone": "+49 30 1234567", "email": "billing@widgets.example"},
+}
+VIENNA = {"line1": "Seestraße 3", "postcode": "1010", "city": "Wien", "country": "AT"}
+
+
+async def test_the_page_pdf_and_email_state_the_company_the_buyers_address_and_the_account(
+    api: httpx.AsyncClient, mail
+) -> None:
+    """The company settings and the buyer's address reach what the buyer reads: the use case
+    (services/documents.py) and the email activity hand the merchant's and buyer's rows over."""
+    key = await merchant_with_bank(api)
+    assert (await api.put("/v1/settings/company", json=COMPANY, headers=auth(key))).status_code == 200
+    buyer = await create_buyer(api, key, locale="de", address=VIENNA, vat_id="ATU57194903")
+    invoice = (await checkout(api, key, buyer["id"])).json()
+    page = (await api.get(invoice["hosted_invoice_url"].removeprefix("http://localhost:8000"))).text
+    pdf = pdf_text((await api.get(f"/v1/invoices/{invoice['id']}/pdf", headers=auth(key))).content)
+    message = (await eventually(lambda: _async(mails_to(mail, buyer["email"]))))[0]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for body in (page, pdf, text, html):
+        for expected in (
+            "Hauptstraße 1", "10115 Berlin", "USt-IdNr.: DE136695976", "Seestraße 3", "1010 Wien",
+            "Österreich", "USt-IdNr.: ATU57194903", "Leistungsdatum",
+        ):
+            assert expected in body, expected
+    for body in (text, html):
+        assert "DE89 3704 0044 0532 0130 00" in body and "COBADEFFXXX" in body
+        assert invoice["payment_reference"] in body and "119,00\xa0€" in body

@@ -40,7 +40,7 @@ def test_the_english_pdf_has_every_part_of_the_invoice() -> None:
         "2025-01-10", "2025-02-09", "Net 30 days", "Blue widget", "Manual <b>",
         "Tax 19% on 35.00 EUR 6.65 EUR", "Tax 7.5% on 120.00 EUR 9.00 EUR", "Tax 0% on 2.97 EUR 0.00 EUR",
         "Subtotal 157.97 EUR", "Tax total 15.65 EUR", "Total 173.62 EUR",
-        "RF18INV000042", "DE89370400440532013000", "COBADEFFXXX", "GiroCode",
+        "RF18INV000042", "DE89 3704 0044 0532 0130 00", "COBADEFFXXX", "GiroCode",
     ):
         assert expected in text, expected
 
@@ -64,7 +64,7 @@ def test_seller_and_buyer_stand_side_by_side_above_the_invoice() -> None:
 def test_the_qr_code_stands_right_of_the_bank_details_above_the_footer() -> None:
     at = text_positions(render_pdf(make_document()))
     caption = at["Scan with your banking app (GiroCode)"]
-    assert caption[0] > at["DE89370400440532013000"][0] + 200
+    assert caption[0] > at["DE89 3704 0044 0532 0130 00"][0] + 200
     assert at["Account holder"][1] < caption[1] < at["1 / 1"][1]
 
 
