@@ -39,8 +39,12 @@ from payinvoice.temporal import DEV_SERVER_ARGS, temporal_cli
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 TEMPORAL_PORT, TEMPORAL_UI_PORT, API_PORT, SMTP_PORT = 7233, 8233, 8000, 1025
-# A demo "day" lasts one second: a net-30 invoice falls due after half a minute.
-DEMO_DAY_SECONDS = "1"
+# A demo "day" lasts ten seconds: the demo buyer's net-30 invoice falls due after 5 minutes, and
+# its final notice, which suspends the buyer's credit, comes 30 days (5 more minutes) later. A
+# newcomer who reads "Try it" slowly still has ten minutes before `declined buyer_suspended`; a
+# one-second day suspended the demo buyer a minute after the first checkout. Every page, PDF and
+# email of such an invoice says how long its day lasts (payinvoice.documents.day_length_note).
+DEMO_DAY_SECONDS = "10"
 
 log = logging.getLogger("dev.stack")
 

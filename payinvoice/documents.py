@@ -147,6 +147,30 @@ def buyer_lines(buyer: BuyerParty, gettext: Gettext) -> list[str]:
     return [*lines, buyer.email]
 
 
+# A day of the invoice's own timeline lasts this long in production; the demo (`make run`) and the
+# tests compress it (PAYINVOICE_DAY_SECONDS, frozen into each invoice as `day_seconds`).
+CALENDAR_DAY_SECONDS = 86_400.0
+
+
+def day_length_note(day_seconds: float, locale: str) -> str | None:
+    """On an invoice whose days are compressed, the sentence every page, PDF and email of it shows,
+    in the buyer's language: its dates count days of that length, not calendar days (a net-30
+    invoice of a 1-second day falls due half a minute after issue, on a date a month away).
+    None for an invoice of calendar days, whose documents say nothing of it."""
+    if day_seconds == CALENDAR_DAY_SECONDS:
+        return None
+    messages = translations(locale)
+    seconds = format_number(f"{day_seconds:g}", locale)
+    sentence = messages["ngettext"](
+        "Demo time: one day lasts %(seconds)s second here. The dates on this invoice count these"
+        " days, not calendar days.",
+        "Demo time: one day lasts %(seconds)s seconds here. The dates on this invoice count these"
+        " days, not calendar days.",
+        1 if day_seconds == 1 else 2,
+    )
+    return sentence % {"seconds": seconds}
+
+
 def hosted_invoice_url(public_url: str, token: str | None) -> str | None:
     return f"{public_url.rstrip('/')}/i/{token}" if token else None
 
@@ -229,6 +253,7 @@ def context(document: InvoiceDocument) -> dict[str, Any]:
         "qr": qr_svg_data_uri(payload) if payload else None,
         "hosted_url": document.hosted_url,
         "pdf_url": document.pdf_url,
+        "day_note": day_length_note(invoice.day_seconds, locale),
     }
 
 
@@ -282,6 +307,13 @@ def _parties(document: InvoiceDocument, buyer_label: str, gettext: Gettext) -> l
         _party(gettext("From"), seller.legal_name or seller.name, seller_lines),
         _party(buyer_label, buyer.name, buyer_lines(buyer, gettext)),
     ]
+
+
+def _day_note(invoice: InvoiceView, locale: str) -> dict[str, str]:
+    """The PDF data's `day_note`, on a compressed-time invoice only: an invoice of calendar days
+    keeps the data it always had, so its PDF (and the hash archived with it) stays the same."""
+    note = day_length_note(invoice.day_seconds, locale)
+    return {"day_note": note} if note else {}
 
 
 def _fact(label: str, value: str, style: str = "") -> dict[str, str]:
@@ -373,7 +405,7 @@ def invoice_pdf_data(document: InvoiceDocument) -> dict[str, Any]:
         "lang": locale, "title": title, "footer": f"{seller.account_holder} · {title}",
         "parties": _parties(document, gettext("Bill to"), gettext), "facts": facts,
         "lines": _lines(invoice.lines, currency, locale, gettext), "totals": totals, "note": None,
-        "transfer": _transfer(document, locale, gettext),
+        "transfer": _transfer(document, locale, gettext), **_day_note(invoice, locale),
     }
 
 
@@ -454,7 +486,7 @@ def credit_note_pdf_data(document: InvoiceDocument, number: str) -> dict[str, An
         "lang": locale, "title": title, "footer": f"{document.seller.account_holder} · {title}",
         "parties": _parties(document, gettext("Credit to"), gettext), "facts": facts,
         "lines": _lines(note.lines, currency, locale, gettext) if note.lines else None,
-        "totals": totals, "note": closing, "transfer": None,
+        "totals": totals, "note": closing, "transfer": None, **_day_note(invoice, locale),
     }
 
 
@@ -605,7 +637,7 @@ def receipt_pdf_data(document: InvoiceDocument) -> dict[str, Any]:
         "parties": _parties(document, gettext("Received from"), gettext), "facts": facts,
         "lines": None, "payments": payments if rows else None, "totals": totals,
         "note": gettext("This invoice is paid. Thank you.") if invoice.amount_due() == 0 else None,
-        "transfer": None,
+        "transfer": None, **_day_note(invoice, locale),
     }
 
 

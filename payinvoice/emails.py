@@ -20,7 +20,7 @@ from jinja2.runtime import Context
 
 from payinvoice.adjustments import adjustments, discount_offer, find_credit_note, stage_fees
 from payinvoice.contracts import EmailKind, InvoiceView
-from payinvoice.documents import BuyerParty, Seller, buyer_lines, exemption_text, seller_ids
+from payinvoice.documents import BuyerParty, Seller, buyer_lines, day_length_note, exemption_text, seller_ids
 from payinvoice.domain.dunning import tone_of
 from payinvoice.domain.instalments import Instalment, split_label
 from payinvoice.domain.schedule import DEFAULT_LADDER, ReminderStage
@@ -161,6 +161,7 @@ def render_email(
         "buyer_lines": buyer_lines(bill_to, gettext),
         "exemption": lambda item: exemption_text(item, gettext),
         "hosted_url": hosted_url,
+        "day_note": day_length_note(invoice.day_seconds, locale),
         "invoice": invoice,
         "stage": stage,
         "buyer": buyer,

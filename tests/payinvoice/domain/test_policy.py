@@ -369,3 +369,11 @@ def test_growth_never_lifts_the_limit_above_its_cap(policy: CreditPolicy, histor
     start = min(policy.new_buyer_limit, policy.max_limit)
     cap = policy.growth.cap if policy.growth is not None else 0
     assert limit_from_history(policy, history).limit <= max(start, cap)
+
+
+def test_days_late_counts_the_invoices_own_days_when_they_are_compressed() -> None:
+    """A demo invoice's day (PAYINVOICE_DAY_SECONDS=10, frozen into it) is ten seconds: paid 45 s
+    after its due instant it is 4 of its days late, not 0 calendar days; paid 3 hours late, 1,080."""
+    assert days_late(DUE, DUE + timedelta(seconds=45), 10.0) == 4
+    assert days_late(DUE, DUE + timedelta(hours=3), 10.0) == 1080
+    assert days_late(DUE, DUE + timedelta(seconds=9.999), 10.0) == 0
