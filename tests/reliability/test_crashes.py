@@ -215,7 +215,8 @@ async def test_the_dev_server_and_the_api_killed_and_restarted_lose_nothing(
         invoices = await open_invoices(api, key, buyer["id"], count)
         ids = [i["id"] for i in invoices]
         first = await post_payment(api, key, ids[0], payment_id="before-crash", amount="19.00")
-        assert first.status_code == 200, first.text
+        # 202 on a loaded machine: accepted durably, applied when the worker takes it (checked below).
+        assert first.status_code in (200, 202), first.text
 
     # Both die while timers run and emails go out; the worker stays and must find its way back.
     await asyncio.sleep(2 * DAY_SECONDS)
