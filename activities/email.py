@@ -183,7 +183,6 @@ async def _attach_receipt_pdf(message: EmailMessage, document: InvoiceDocument) 
 
 async def _einvoice(
     request: SendEmailInput, document: InvoiceDocument, merchant: models.Merchant, buyer: models.Buyer,
-    bank: models.InvoiceBankDetails | None,
 ) -> EInvoiceFile | None:
     """The e-invoice the invoice email (or a credit note's) carries in the buyer's format; none for
     other emails, or a buyer without one. Made in the rendering process, like the PDF. Data the
@@ -196,7 +195,7 @@ async def _einvoice(
     except ValueError:
         activity.logger.warning("buyer %s: unknown e-invoice format %r", buyer.id, buyer.einvoice_format)
         return None
-    seller, receiver = seller_data(merchant, bank), buyer_data(buyer)
+    seller, receiver = seller_data(merchant, document.seller), buyer_data(buyer)
     if request.kind == EmailKind.CREDIT_NOTE:  # its number is the email's stage
         number = find_credit_note(document.invoice, request.stage).number  # LookupError: retried
         make = functools.partial(credit_note_file, document, number, seller, receiver, chosen)
@@ -265,7 +264,7 @@ class EmailActivities:
             locale=document.buyer.locale, hosted_url=document.hosted_url, seller=document.seller,
             bill_to=document.buyer,
         )
-        einvoice = await _einvoice(request, document, merchant, buyer, bank)
+        einvoice = await _einvoice(request, document, merchant, buyer)
         if request.kind in PDF_ATTACHED:
             if einvoice is None or einvoice.media_type != EINVOICE_PDF:  # ZUGFeRD: its PDF instead
                 await self._attach_invoice_pdf(message, document, archived)

@@ -118,7 +118,10 @@ def _demo(admin_key: str) -> dict[str, str]:
     path = DATA / "demo.json"
     if path.exists():
         return json.loads(path.read_text())
-    merchant = _call("POST", "/v1/merchants", admin_key, {"name": "Demo Wholesale Ltd"})
+    # With an email: notices to the merchant (its bank details set just below) land in the sink.
+    merchant = _call("POST", "/v1/merchants", admin_key, {
+        "name": "Demo Wholesale Ltd", "email": "finance@demo-wholesale.example",
+    })  # fmt: skip
     buyer = _call("POST", "/v1/buyers", merchant["api_key"], {
         "external_id": "demo-buyer", "name": "Demo Buyer GmbH", "email": "ap@demo-buyer.example",
         "currency": "EUR", "credit_limit": "5000.00", "payment_terms_days": 30,

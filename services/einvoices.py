@@ -3,14 +3,17 @@ Factur-X, Peppol BIS Billing 3.0), built from the read model; what a format need
 lacks is refused with the business terms it misses (`einvoice_incomplete`), never a broken file."""
 
 import asyncio
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payinvoice.db.models import Buyer, InvoiceBankDetails, Merchant
+from payinvoice.contracts import InvoiceView
+from payinvoice.db.models import Buyer, Merchant
+from payinvoice.documents import InvoiceDocument
 from payinvoice.domain.errors import ErrorType, Refusal, not_found
 from payinvoice.domain.parties import EInvoiceFormat
-from payinvoice.einvoice.build import EInvoiceIncomplete, buyer_data, seller_data
+from payinvoice.einvoice.build import BuyerData, EInvoiceIncomplete, SellerData, buyer_data, seller_data
 from payinvoice.einvoice.files import EInvoiceFile, credit_note_file, invoice_file
 from services.documents import load_document
 from services.invoices import stored_invoice
@@ -44,23 +47,40 @@ def incomplete(error: EInvoiceIncomplete) -> Refusal:
     return Refusal(ErrorType.EINVOICE_INCOMPLETE, str(error))
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """What an e-invoice is built from: the document (with the account it names), the parties
+    and the format chosen."""
+
+    document: InvoiceDocument
+    seller: SellerData
+    buyer: BuyerData
+    einvoice_format: EInvoiceFormat
+
+
+async def _sources(
+    session: AsyncSession, merchant: Merchant, view: InvoiceView, format_name: str | None, public_url: str
+) -> _Sources:
+    document = await load_document(session, view, public_url, merchant)
+    buyer = await session.get(Buyer, view.buyer_id)
+    assert buyer is not None  # load_document found it
+    chosen = einvoice_format(format_name, buyer)
+    await session.commit()  # no pooled connection waits for the printer
+    return _Sources(document, seller_data(merchant, document.seller), buyer_data(buyer), chosen)
+
+
 async def invoice_einvoice(
     session: AsyncSession, merchant: Merchant, invoice_id: str, format_name: str | None, public_url: str
 ) -> EInvoiceFile:
     """The invoice's e-invoice in the format named `format_name` (None: the buyer's); refused
     before the invoice is issued."""
     view = await stored_invoice(session, merchant, invoice_id)
-    document = await load_document(session, view, public_url, merchant)
-    buyer = await session.get(Buyer, view.buyer_id)
-    bank = await session.get(InvoiceBankDetails, view.invoice_id)
-    assert buyer is not None  # load_document found it
-    chosen = einvoice_format(format_name, buyer)
+    sources = await _sources(session, merchant, view, format_name, public_url)
     if view.number is None:
         raise Refusal(ErrorType.INVOICE_NOT_ISSUED, "the invoice has no number yet: no e-invoice")
-    await session.commit()  # no pooled connection waits for the printer
     try:
         return await asyncio.to_thread(
-            invoice_file, document, seller_data(merchant, bank), buyer_data(buyer), chosen
+            invoice_file, sources.document, sources.seller, sources.buyer, sources.einvoice_format
         )
     except EInvoiceIncomplete as error:
         raise incomplete(error) from None
@@ -80,16 +100,11 @@ async def credit_note_einvoice(
     note = next((n for n in view.credit_notes if credit_note_id in (n.credit_note_id, n.number)), None)
     if note is None:
         raise not_found(ErrorType.CREDIT_NOTE_NOT_FOUND)
-    document = await load_document(session, view, public_url, merchant)
-    buyer = await session.get(Buyer, view.buyer_id)
-    bank = await session.get(InvoiceBankDetails, view.invoice_id)
-    assert buyer is not None  # load_document found it
-    chosen = einvoice_format(format_name, buyer)
-    await session.commit()
-    seller = seller_data(merchant, bank)
+    sources = await _sources(session, merchant, view, format_name, public_url)
     try:
         return await asyncio.to_thread(
-            credit_note_file, document, note.number, seller, buyer_data(buyer), chosen
+            credit_note_file, sources.document, note.number, sources.seller, sources.buyer,
+            sources.einvoice_format,
         )
     except EInvoiceIncomplete as error:
         raise incomplete(error) from None

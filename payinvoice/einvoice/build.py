@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from payinvoice.adjustments import Gettext, credit_note_label, fee_label
 from payinvoice.contracts import CreditNote, InvoiceView
 from payinvoice.db import models
+from payinvoice.documents import Seller
 from payinvoice.domain.lines import PricedLine
 from payinvoice.domain.money import exponent
 from payinvoice.domain.parties import Company, EInvoiceFormat, ElectronicAddress, PostalAddress
@@ -126,15 +127,14 @@ class BuyerData:
     electronic_address: ElectronicAddress | None = None
 
 
-def seller_data(merchant: models.Merchant, bank: models.InvoiceBankDetails | None = None) -> SellerData:
-    """The merchant's company data, and the bank details frozen on the invoice at issue (or the
-    merchant's in force now for an invoice issued before they were frozen)."""
+def seller_data(merchant: models.Merchant, seller: Seller) -> SellerData:
+    """The merchant's company data, and the account its document names (`payinvoice.documents.
+    document_for` decides it: the bank details frozen on the invoice at issue)."""
     company = Company.from_document(merchant.company) if merchant.company else None
-    if bank is None:
-        iban, bic, holder = merchant.iban, merchant.bic, merchant.legal_name
-    else:
-        iban, bic, holder = bank.iban, bank.bic, bank.account_holder or merchant.legal_name
-    return SellerData(name=merchant.name, company=company, iban=iban, bic=bic, account_holder=holder)
+    return SellerData(
+        name=merchant.name, company=company, iban=seller.iban, bic=seller.bic,
+        account_holder=seller.account_name,
+    )
 
 
 def buyer_data(buyer: models.Buyer) -> BuyerData:
@@ -148,12 +148,12 @@ def buyer_data(buyer: models.Buyer) -> BuyerData:
 
 
 def category_of(line: PricedLine) -> str:
-    return str(getattr(line.line, "tax_category", "S") or "S")
+    return line.line.tax_category or "S"
 
 
 def _exemption_of(line: PricedLine) -> str | None:
-    reason = getattr(line.line, "exemption_reason", None)
-    return str(reason).strip() or None if reason else None
+    reason = line.line.exemption_reason
+    return reason.strip() or None if reason else None
 
 
 def build_invoice(
